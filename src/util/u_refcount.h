@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Atomic reference counts. An increment from zero or a decrement below zero
+ * is a use-after-free in the caller and aborts with a message.
+ */
+#ifndef PANTOMIME_U_REFCOUNT_H
+#define PANTOMIME_U_REFCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "u_log.h"
+
+/**
+ * struct u_refcount - an atomic reference count.
+ * @v: the count; accessed only through the helpers below.
+ */
+struct u_refcount {
+	int32_t v;
+};
+
+static inline void u_refcount_init(struct u_refcount *r, int32_t v)
+{
+	__atomic_store_n(&r->v, v, __ATOMIC_RELAXED);
+}
+
+static inline int32_t u_refcount_read(const struct u_refcount *r)
+{
+	return __atomic_load_n(&r->v, __ATOMIC_RELAXED);
+}
+
+/** u_refcount_get() - take a reference; the object must already hold one. */
+static inline void u_refcount_get(struct u_refcount *r)
+{
+	int32_t old = __atomic_fetch_add(&r->v, 1, __ATOMIC_RELAXED);
+
+	if (old <= 0)
+		u_panic("refcount: get on a dead object (count was %d)", old);
+}
+
+/** u_refcount_get_unless_zero() - take a reference unless the count already dropped to 0. Return: true if taken. */
+static inline bool u_refcount_get_unless_zero(struct u_refcount *r)
+{
+	int32_t old = __atomic_load_n(&r->v, __ATOMIC_RELAXED);
+
+	do {
+		if (old == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&r->v, &old, old + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
+}
+
+/** u_refcount_put() - drop a reference. Return: true when it was the last one. */
+static inline bool u_refcount_put(struct u_refcount *r)
+{
+	int32_t old = __atomic_fetch_sub(&r->v, 1, __ATOMIC_ACQ_REL);
+
+	if (old <= 0)
+		u_panic("refcount: put below zero (count was %d)", old);
+	return old == 1;
+}
+
+#endif

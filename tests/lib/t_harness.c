@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: test runner
+ *
+ * Tests register from constructors; main() runs them in registration order,
+ * each behind a setjmp so a failed assert ends only that test. Output is
+ * TAP version 13. A test that leaves heap blocks or lockdep reports behind
+ * fails: the runner checks u_alloc_live() and u_lockdep_reports() around it.
+ */
+#include "t_harness.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "util/u_alloc.h"
+#include "util/u_fault.h"
+#include "util/u_lockdep.h"
+#include "util/u_log.h"
+
+#define MAX_TESTS 1024
+
+static struct {
+	const char *name;
+	t_test_fn fn;
+} tests[MAX_TESTS];
+static unsigned int nr_tests;
+
+static jmp_buf test_env;
+static int test_state;		/* 0 running, 1 failed, 2 skipped */
+static char skip_reason[256];
+static uint64_t rng_state;
+static uint64_t seed_value;
+static bool seed_set;
+
+void t_register(const char *name, t_test_fn fn)
+{
+	if (nr_tests == MAX_TESTS) {
+		fprintf(stderr, "too many tests\n");
+		abort();
+	}
+	tests[nr_tests].name = name;
+	tests[nr_tests].fn = fn;
+	nr_tests++;
+}
+
+void t_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# FAIL at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	u_fault_disable();
+	test_state = 1;
+	longjmp(test_env, 1);
+}
+
+void t_skip(const char *why)
+{
+	snprintf(skip_reason, sizeof(skip_reason), "%s", why);
+	test_state = 2;
+	longjmp(test_env, 1);
+}
+
+void t_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+const char *t_errname(int err)
+{
+	switch (err) {
+	case 0: return "success";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case E2BIG: return "E2BIG";
+	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
+	case EINVAL: return "EINVAL";
+	case ENOSPC: return "ENOSPC";
+	case ERANGE: return "ERANGE";
+	case EDEADLK: return "EDEADLK";
+	case ENOSYS: return "ENOSYS";
+	case ETIME: return "ETIME";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EALREADY: return "EALREADY";
+	case ENOTTY: return "ENOTTY";
+	case ECANCELED: return "ECANCELED";
+	default: return "?";
+	}
+}
+
+uint64_t t_seed(void)
+{
+	if (!seed_set) {
+		const char *env = getenv("PANTOMIME_TEST_SEED");
+
+		seed_value = env ? strtoull(env, NULL, 0) : 0x5eed1234abcdull;
+		seed_set = true;
+		printf("# seed 0x%" PRIx64 " (set PANTOMIME_TEST_SEED to change)\n", seed_value);
+	}
+	return seed_value;
+}
+
+uint64_t t_rand(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rng_state = x;
+	return x;
+}
+
+unsigned long t_fault_loop(const struct t_fault_loop_ops *ops, void *ctx, bool persistent)
+{
+	long base_allocs = u_alloc_live();
+	long base_res = ops->resources ? ops->resources(ctx) : 0;
+	unsigned long n;
+
+	for (n = 1; n < 1000000; n++) {
+		unsigned long injected;
+		int ret;
+
+		u_fault_set_nth(n, persistent);
+		ret = ops->run(ctx);
+		injected = u_fault_injected();
+		u_fault_disable();
+
+		if (ops->check)
+			ops->check(ctx);
+		if (ret == 0) {
+			if (!injected)
+				return n - 1;
+			/* The failure was absorbed (retried); undo and keep sweeping. */
+			if (ops->undo)
+				ops->undo(ctx);
+		} else if (ret != -ENOMEM) {
+			t_fail(__FILE__, __LINE__, "fault loop point %lu%s: expected -ENOMEM, got %d (%s)",
+			       n, persistent ? " (persistent)" : "", ret, t_errname(-ret));
+		}
+		if (u_alloc_live() != base_allocs)
+			t_fail(__FILE__, __LINE__, "fault loop point %lu: %ld heap blocks leaked",
+			       n, u_alloc_live() - base_allocs);
+		if (ops->resources && ops->resources(ctx) != base_res)
+			t_fail(__FILE__, __LINE__, "fault loop point %lu: resources %ld, expected %ld",
+			       n, ops->resources(ctx), base_res);
+	}
+	t_fail(__FILE__, __LINE__, "fault loop did not terminate");
+}
+
+static bool matches(const char *name, int argc, char **argv)
+{
+	if (argc <= 1)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (strstr(name, argv[i]))
+			return true;
+	return false;
+}
+
+/* setjmp lives here, away from main's counters, so longjmp cannot clobber them. */
+static int run_one(t_test_fn fn)
+{
+	test_state = 0;
+	if (setjmp(test_env) == 0)
+		fn();
+	return test_state;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int run = 0, failed = 0, skipped = 0, planned = 0;
+	const char *lockdep_env = getenv("PANTOMIME_LOCKDEP");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!lockdep_env || strcmp(lockdep_env, "0"))
+		u_lockdep_set_enabled(true);
+
+	for (unsigned int i = 0; i < nr_tests; i++)
+		planned += matches(tests[i].name, argc, argv);
+	printf("TAP version 13\n1..%u\n", planned);
+
+	for (unsigned int i = 0; i < nr_tests; i++) {
+		long allocs_before;
+		unsigned long reports_before;
+		struct timespec t0, t1;
+
+		if (!matches(tests[i].name, argc, argv))
+			continue;
+		run++;
+		rng_state = t_seed() ^ (0x9e3779b97f4a7c15ull * (i + 1));
+		allocs_before = u_alloc_live();
+		reports_before = u_lockdep_reports();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (run_one(tests[i].fn) == 0) {
+			if (u_alloc_live() != allocs_before) {
+				printf("# FAIL: %ld heap blocks leaked by the test\n",
+				       u_alloc_live() - allocs_before);
+				test_state = 1;
+			}
+			if (u_lockdep_reports() != reports_before) {
+				printf("# FAIL: %lu lockdep reports during the test\n",
+				       u_lockdep_reports() - reports_before);
+				test_state = 1;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		u_fault_disable();
+		switch (test_state) {
+		case 0:
+			printf("ok %u - %s # %.3fs\n", run, tests[i].name,
+			       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			break;
+		case 1:
+			printf("not ok %u - %s\n", run, tests[i].name);
+			failed++;
+			break;
+		default:
+			printf("ok %u - %s # SKIP %s\n", run, tests[i].name, skip_reason);
+			skipped++;
+			break;
+		}
+	}
+	printf("# %u passed, %u failed, %u skipped\n", run - failed - skipped, failed, skipped);
+	if (failed)
+		return 1;
+	return (run && skipped == run) ? 77 : 0;
+}

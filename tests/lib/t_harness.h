@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test harness: registered tests with hierarchical names, typed asserts
+ * that print both sides, TAP output (so meson and .ci/run count every case),
+ * exit code 77 for "everything skipped", and the fault-injection loop.
+ *
+ * A test binary is a set of T_TEST() functions; `binary [FILTER...]` runs
+ * those whose name contains one of the filters (all by default).
+ */
+#ifndef PANTOMIME_T_HARNESS_H
+#define PANTOMIME_T_HARNESS_H
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef void (*t_test_fn)(void);
+
+void t_register(const char *name, t_test_fn fn);
+
+/**
+ * T_TEST() - define test function @fn registered under @name ("mm/buddy/merge").
+ */
+#define T_TEST(fn, name)                                                     \
+	static void fn(void);                                                \
+	__attribute__((constructor)) static void t__reg_##fn(void)           \
+	{ t_register(name, fn); }                                            \
+	static void fn(void)
+
+/* Failure reporting: prints the location and message, marks the current test failed, and leaves it. */
+__attribute__((noreturn, format(printf, 3, 4)))
+void t_fail(const char *file, int line, const char *fmt, ...);
+/** t_skip() - end the current test as skipped with @why. */
+__attribute__((noreturn)) void t_skip(const char *why);
+/** t_note() - print a diagnostic line ("# ...") in the TAP stream. */
+__attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
+
+#define T_ASSERT(cond) do {                                                    \
+	if (!(cond))                                                           \
+		t_fail(__FILE__, __LINE__, "assertion failed: %s", #cond);     \
+} while (0)
+
+#define T_ASSERT_MSG(cond, ...) do {                                           \
+	if (!(cond))                                                           \
+		t_fail(__FILE__, __LINE__, __VA_ARGS__);                       \
+} while (0)
+
+#define T__CMP(a, op, b, T, fmt) do {                                          \
+	T _a = (T)(a), _b = (T)(b);                                            \
+	if (!(_a op _b))                                                       \
+		t_fail(__FILE__, __LINE__, "%s %s %s: " fmt " vs " fmt,        \
+		       #a, #op, #b, _a, _b);                                   \
+} while (0)
+
+#define T_ASSERT_EQ_INT(a, b)  T__CMP(a, ==, b, long long, "%lld")
+#define T_ASSERT_NE_INT(a, b)  T__CMP(a, !=, b, long long, "%lld")
+#define T_ASSERT_LT_INT(a, b)  T__CMP(a, <, b, long long, "%lld")
+#define T_ASSERT_LE_INT(a, b)  T__CMP(a, <=, b, long long, "%lld")
+#define T_ASSERT_GT_INT(a, b)  T__CMP(a, >, b, long long, "%lld")
+#define T_ASSERT_GE_INT(a, b)  T__CMP(a, >=, b, long long, "%lld")
+#define T_ASSERT_EQ_U64(a, b)  T__CMP(a, ==, b, uint64_t, "0x%" PRIx64)
+#define T_ASSERT_NE_U64(a, b)  T__CMP(a, !=, b, uint64_t, "0x%" PRIx64)
+#define T_ASSERT_LE_U64(a, b)  T__CMP(a, <=, b, uint64_t, "0x%" PRIx64)
+#define T_ASSERT_EQ_PTR(a, b)  T__CMP(a, ==, b, const void *, "%p")
+#define T_ASSERT_NULL(a)       T__CMP(a, ==, NULL, const void *, "%p")
+#define T_ASSERT_NOT_NULL(a)   T__CMP(a, !=, NULL, const void *, "%p")
+#define T_ASSERT_EQ_STR(a, b) do {                                             \
+	const char *_a = (a), *_b = (b);                                       \
+	if (!_a || !_b || strcmp(_a, _b))                                      \
+		t_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"",       \
+		       #a, #b, _a ? _a : "(null)", _b ? _b : "(null)");        \
+} while (0)
+/** T_ASSERT_ERRNO() - @ret must be exactly -@err (e.g. T_ASSERT_ERRNO(r, ENOMEM)). */
+#define T_ASSERT_ERRNO(ret, err) do {                                          \
+	long long _r = (ret);                                                  \
+	if (_r != -(long long)(err))                                           \
+		t_fail(__FILE__, __LINE__, "%s: expected -%s (%d), got %lld (%s)", \
+		       #ret, #err, (int)(err), _r, t_errname((int)-_r));       \
+} while (0)
+#define T_ASSERT_OK(ret) do {                                                  \
+	long long _r = (ret);                                                  \
+	if (_r != 0)                                                           \
+		t_fail(__FILE__, __LINE__, "%s: expected 0, got %lld (%s)",    \
+		       #ret, _r, t_errname((int)-_r));                         \
+} while (0)
+
+/** t_errname() - Return: "ENOMEM" etc. for a positive errno (or "?"). */
+const char *t_errname(int err);
+
+/** t_seed() - Return: the seed for randomized tests (PANTOMIME_TEST_SEED or a fixed default); printed once. */
+uint64_t t_seed(void);
+/** t_rand() - Return: the next number of a simple per-test xorshift generator seeded by t_seed(). */
+uint64_t t_rand(void);
+
+/**
+ * struct t_fault_loop_ops - an operation swept by t_fault_loop().
+ * @run: perform the operation once. Return: 0 or a negative errno.
+ * @undo: after a successful @run, return to the starting state (may be NULL).
+ * @check: after every run, success or failure, check invariants (validate()); may be NULL.
+ * @resources: count resources beyond heap blocks (frames, tables) that must
+ *             return to their starting value after a failure; may be NULL.
+ */
+struct t_fault_loop_ops {
+	int (*run)(void *ctx);
+	void (*undo)(void *ctx);
+	void (*check)(void *ctx);
+	long (*resources)(void *ctx);
+};
+
+/**
+ * t_fault_loop() - fail allocation point 1, 2, 3, ... of @ops->run in turn.
+ * @persistent: fail the point and every later one (else only that one).
+ *
+ * Each failing run must return -ENOMEM, leave the heap block count and
+ * @resources at their starting values, and pass @check. A run that succeeds
+ * although a failure was injected (a retry absorbed it) is undone and the
+ * sweep goes on. The sweep ends at the first run where no failure was
+ * injected, which must succeed.
+ *
+ * Return: the number of allocation points swept.
+ */
+unsigned long t_fault_loop(const struct t_fault_loop_ops *ops, void *ctx, bool persistent);
+
+#endif
