@@ -64,11 +64,11 @@ enum mm_owner_kind {
 /**
  * struct mm_frame - metadata of one frame.
  * @state: enum mm_frame_state.
- * @order: for the first frame of a block (free or allocated), the block's order.
+ * @order: for the first frame of a block (free or allocated), the block's
+ *         order; MM_ORDER_TAIL for every other frame of the block.
  * @owner_kind: enum mm_owner_kind, for allocated frames.
  * @budget: index of the budget the frame is charged to (0 = none).
  * @owner_id: owner's identifier (BO id, VM id), for reports.
- * @head: the frame is the first of its block.
  * @priv: a word for the owner while allocated (the page-table library keeps
  *        its valid-entry count here); the free lists use it while free.
  *
@@ -90,6 +90,9 @@ struct mm_frame {
 		} free;
 	};
 };
+
+/** MM_ORDER_TAIL - &struct mm_frame.order of a frame that does not start its block. */
+#define MM_ORDER_TAIL 0xff
 
 /* Direct map and metadata; valid once mm_arena_init() has run (any budget creation runs it). */
 extern uint8_t *mm__direct_map;

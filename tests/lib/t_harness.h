@@ -85,6 +85,12 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 		       #ret, _r, t_errname((int)-_r));                         \
 } while (0)
 
+/**
+ * t_expect_abort() - run @fn(@arg) in a forked child with stderr silenced.
+ * Return: true if the child died of SIGABRT (a u_panic()), false otherwise.
+ */
+bool t_expect_abort(void (*fn)(void *arg), void *arg);
+
 /** t_errname() - Return: "ENOMEM" etc. for a positive errno (or "?"). */
 const char *t_errname(int err);
 
@@ -116,7 +122,8 @@ struct t_fault_loop_ops {
  * @resources at their starting values, and pass @check. A run that succeeds
  * although a failure was injected (a retry absorbed it) is undone and the
  * sweep goes on. The sweep ends at the first run where no failure was
- * injected, which must succeed.
+ * injected, which must succeed; that run is undone too, so the caller gets
+ * its starting state back.
  *
  * Return: the number of allocation points swept.
  */
