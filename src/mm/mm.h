@@ -70,7 +70,10 @@ enum mm_owner_kind {
  * @budget: index of the budget the frame is charged to (0 = none).
  * @owner_id: owner's identifier (BO id, VM id), for reports.
  * @priv: a word for the owner while allocated (the page-table library keeps
- *        its valid-entry count here); the free lists use it while free.
+ *        its valid-entry count here).
+ * @free: while the frame heads a free block: the free list's links.
+ * @next: next free block of the same order (frame number), or none.
+ * @prev: previous free block of the same order (frame number), or none.
  *
  * Written under the arena lock when a block changes hands; @owner_kind,
  * @owner_id and @priv by the owner while it holds the frame. Read racily by
@@ -238,6 +241,19 @@ struct mm_budget_config {
 
 /**
  * struct mm_budget_stats - a snapshot of a budget's counters (pages unless named otherwise).
+ * @limit: the hard limit.
+ * @low_wmark: direct reclaim below this much free.
+ * @high_wmark: background reclaim target.
+ * @used: pages charged now.
+ * @peak: most pages ever charged at once.
+ * @allocs: successful block allocations.
+ * @frees: block frees.
+ * @failed_allocs: allocations that returned -ENOMEM (injected ones included).
+ * @direct_reclaims: direct reclaim passes run by allocating threads.
+ * @background_reclaims: reclaim passes run by the background reclaimer.
+ * @reclaimed: pages freed by shrinkers, both kinds of reclaim.
+ * @swap_slots: size of the swap area in slots (pages).
+ * @swap_used: slots in use.
  */
 struct mm_budget_stats {
 	uint64_t limit;

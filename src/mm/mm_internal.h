@@ -13,9 +13,38 @@
 
 /**
  * struct mm_budget - one device's share of the arena.
- *
- * Set once at creation: @index, @name, @limit, @low_wmark, @high_wmark, the
- * swap area's @swap_fd, @swap_map, @swap_slots and @swap_bitmap allocation.
+ * @index: slot in the arena's budget table; recorded in every frame charged here.
+ * @name: for logs.
+ * @limit: hard limit in pages.
+ * @low_wmark: direct reclaim when an allocation would leave fewer free pages.
+ * @high_wmark: the background reclaimer's target of free pages.
+ * @used: pages charged now (arena lock; read racily for decisions).
+ * @peak: most pages charged at once (arena lock).
+ * @allocs: statistics, relaxed atomics (this and the five below).
+ * @frees: block frees.
+ * @failed_allocs: allocations that returned -ENOMEM.
+ * @direct_reclaims: direct reclaim passes.
+ * @background_reclaims: background reclaim passes.
+ * @reclaimed: pages freed by shrinkers.
+ * @shrinker_rwlock: protects @shrinkers; reclaim holds it for reading while
+ *                   it calls shrinkers, register/unregister for writing (so
+ *                   unregister waits for scans in progress).
+ * @shrinkers: registered &struct mm_shrinker, in registration order.
+ * @bg_thread: the background reclaimer.
+ * @bg_started: @bg_thread exists (set once at creation).
+ * @bg_lock: protects @bg_wake, @bg_busy and @bg_stop.
+ * @bg_cond: wakes the reclaimer.
+ * @bg_idle_cond: signalled when the reclaimer goes idle.
+ * @bg_wake: a wake-up is pending.
+ * @bg_busy: the reclaimer is reclaiming.
+ * @bg_stop: the reclaimer must exit.
+ * @swap_fd: memfd of the swap area, -1 without swap (set once).
+ * @swap_map: its mapping (set once).
+ * @swap_slots: capacity in page slots (set once; 0 = no swap).
+ * @swap_bitmap: one bit per slot, set when used (@swap_lock).
+ * @swap_lock: protects @swap_bitmap, @swap_used and @swap_hint.
+ * @swap_used: slots in use (written under @swap_lock, read racily).
+ * @swap_hint: where the next slot search starts.
  */
 struct mm_budget {
 	uint8_t index;
@@ -24,11 +53,9 @@ struct mm_budget {
 	uint64_t low_wmark;
 	uint64_t high_wmark;
 
-	/* Protected by the arena lock (changed only when a block changes hands); read racily for decisions. */
 	uint64_t used;
 	uint64_t peak;
 
-	/* Statistics: relaxed atomics. */
 	uint64_t allocs;
 	uint64_t frees;
 	uint64_t failed_allocs;
@@ -36,15 +63,9 @@ struct mm_budget {
 	uint64_t background_reclaims;
 	uint64_t reclaimed;
 
-	/*
-	 * Shrinker registry: @shrinkers is protected by @shrinker_rwlock;
-	 * reclaim holds it for reading while it calls shrinkers, register and
-	 * unregister hold it for writing (so unregister waits for scans).
-	 */
 	pthread_rwlock_t shrinker_rwlock;
 	struct u_list shrinkers;
 
-	/* Background reclaimer: @bg_lock protects @bg_wake, @bg_busy and @bg_stop. */
 	pthread_t bg_thread;
 	bool bg_started;
 	pthread_mutex_t bg_lock;
@@ -54,7 +75,6 @@ struct mm_budget {
 	bool bg_busy;
 	bool bg_stop;
 
-	/* Swap area: @swap_lock protects @swap_bitmap, @swap_used and @swap_hint. */
 	int swap_fd;
 	uint8_t *swap_map;
 	uint32_t swap_slots;

@@ -17,6 +17,7 @@
 
 typedef void (*t_test_fn)(void);
 
+/** t_register() - add test @fn under @name (T_TEST() calls it from a constructor). */
 void t_register(const char *name, t_test_fn fn);
 
 /**
@@ -28,13 +29,13 @@ void t_register(const char *name, t_test_fn fn);
 	{ t_register(name, fn); }                                            \
 	static void fn(void)
 
-/* Failure reporting: prints the location and message, marks the current test failed, and leaves it. */
-__attribute__((noreturn, format(printf, 3, 4)))
-void t_fail(const char *file, int line, const char *fmt, ...);
+/** t_fail() - print the location and message, mark the current test failed, and leave it. */
+void t_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
 /** t_skip() - end the current test as skipped with @why. */
-__attribute__((noreturn)) void t_skip(const char *why);
+void t_skip(const char *why) __attribute__((noreturn));
 /** t_note() - print a diagnostic line ("# ...") in the TAP stream. */
-__attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
+void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define T_ASSERT(cond) do {                                                    \
 	if (!(cond))                                                           \
