@@ -148,9 +148,10 @@ struct u_itree_node *u_itree_iter_first(struct u_itree *tree, uint64_t start, ui
  * @start: first address of the query range.
  * @last: last address of the query range, inclusive.
  *
- * Visiting k overlapping nodes this way costs O(log n) per call; the tree
- * must not change between calls (look up the next node before removing
- * the current one). O(log n).
+ * @node must still be in the tree; other nodes may have been inserted or
+ * removed since the previous call, and the walk follows the tree as it is
+ * now. So removing every overlapping node is: fetch the next one, then
+ * remove the current one. O(log n) per call.
  *
  * Return: the node, or NULL when no later node overlaps.
  */
