@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the GPU model shared by its .c files (hw_device.c, hw_mmu.c,
+ * hw_walk.c, hw_access.c, hw_checker.c). Nothing outside src/hw includes it.
+ *
+ * Locks. The model's locks are hardware, not driver: they are plain pthread
+ * mutexes outside the driver's lock order and the lockdep (a driver lock
+ * held across an MMIO access must not be ordered against them). Order:
+ *   hw_device.lock  ->  hw_checker.lock
+ *   hw_device.agents_lock is a leaf taken alone or under hw_device.lock.
+ * The global device registry lock (hw_access.c) is taken before either.
+ */
+#ifndef PANTOMIME_HW_INTERNAL_H
+#define PANTOMIME_HW_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/hw.h"
+#include "hw/hw_regs.h"
+#include "mm/mm.h"
+#include "util/u_compiler.h"
+#include "util/u_list.h"
+
+/** HW_MAX_AGENTS - GPU units (host threads using the access port) a device serves at once. */
+#define HW_MAX_AGENTS		64
+/** HW_INVAL_RING - TLB invalidation records kept per AS before agents fall back to a full flush. */
+#define HW_INVAL_RING		16
+/** HW_DIRTY_MAX - disjoint dirty VA ranges tracked per AS (more are coalesced). */
+#define HW_DIRTY_MAX		64
+/** HW_CHANGE_RING - recent page-table changes remembered per AS for reports. */
+#define HW_CHANGE_RING		32
+/** HW_REPORT_RING - checker reports kept (the most recent ones). */
+#define HW_REPORT_RING		256
+/** HW_MAX_EVENTS - timed events (cache flushes, resets) outstanding at once. */
+#define HW_MAX_EVENTS		64
+/** HW_IRQ_NOTE_REPEATS - consecutive handler calls without progress before HW_NOTE_IRQ_NOT_CLEARED. */
+#define HW_IRQ_NOTE_REPEATS	1000
+/** HW_IRQ_BACKOFF_REPEATS - consecutive calls without progress after which the line thread sleeps between calls. */
+#define HW_IRQ_BACKOFF_REPEATS	100
+
+/**
+ * enum hw_as_flag - flag bits of an AS state word (struct hw_as.state, bits [7:0]).
+ * @HW_ASF_ENABLED: AArch64 4K translation is latched (ADRMODE_AARCH64_4K).
+ * @HW_ASF_STOPPED: a fault stopped translation until the next UPDATE.
+ * @HW_ASF_LOCKED: a region is locked.
+ * @HW_ASF_DIRTY: the checker holds dirty VA ranges for this AS.
+ * @HW_ASF_KNOB_FAULT: the next access faults (hw_knob_fault_next_access()).
+ * @HW_ASF_IDENTITY: ADRMODE_IDENTITY is latched (PA = VA).
+ *
+ * Anything but exactly HW_ASF_ENABLED sends an access to the slow path.
+ */
+enum hw_as_flag {
+	HW_ASF_ENABLED = 1 << 0,
+	HW_ASF_STOPPED = 1 << 1,
+	HW_ASF_LOCKED = 1 << 2,
+	HW_ASF_DIRTY = 1 << 3,
+	HW_ASF_KNOB_FAULT = 1 << 4,
+	HW_ASF_IDENTITY = 1 << 5,
+};
+
+/** HW_AS_STATE_GEN_SHIFT - the AS state word holds the invalidation generation above its 8 flag bits. */
+#define HW_AS_STATE_GEN_SHIFT	8
+
+/**
+ * enum hw_perm - what a cached translation allows.
+ * @HW_PERM_R: readable (AP[1] set: unprivileged access allowed).
+ * @HW_PERM_W: writable (AP[2] clear).
+ * @HW_PERM_X: executable (UXN clear).
+ */
+enum hw_perm {
+	HW_PERM_R = 1 << 0,
+	HW_PERM_W = 1 << 1,
+	HW_PERM_X = 1 << 2,
+};
+
+/**
+ * struct hw_tlb_entry - one cached translation of one GPU unit for one AS.
+ * @tag: VA of the translated block | 1; 0 when empty.
+ * @mask: ~(block size - 1): the VA bits the tag covers.
+ * @pa: PA of the block.
+ * @perm: enum hw_perm.
+ * @level: table level of the leaf (for permission-fault codes).
+ */
+struct hw_tlb_entry {
+	uint64_t tag;
+	uint64_t mask;
+	uint64_t pa;
+	uint32_t perm;
+	uint32_t level;
+};
+
+/**
+ * struct hw_walk_ctx - the latched configuration a walk uses (an agent's snapshot of its AS).
+ * @root: PA of the root table.
+ * @transcfg: latched TRANSCFG.
+ * @epoch: the checker's tracking epoch of the latched tree (0 = untracked).
+ * @start_level: level of the root table.
+ */
+struct hw_walk_ctx {
+	phys_addr_t root;
+	uint64_t transcfg;
+	uint64_t epoch;
+	unsigned int start_level;
+};
+
+/**
+ * struct hw_walk - the result of a table walk.
+ * @exc: 0 when the VA translates; else the exception type of the fault.
+ * @level: level of the leaf, or of the descriptor that faulted.
+ * @va: VA of the block (aligned down to its size).
+ * @pa: PA of the block.
+ * @mask: ~(block size - 1).
+ * @desc: the leaf descriptor (or the faulting one).
+ * @desc_pa: where that descriptor lives.
+ * @perm: enum hw_perm of the leaf.
+ */
+struct hw_walk {
+	uint32_t exc;
+	uint32_t level;
+	uint64_t va;
+	uint64_t pa;
+	uint64_t mask;
+	uint64_t desc;
+	phys_addr_t desc_pa;
+	uint32_t perm;
+};
+
+/**
+ * struct hw_agent_as - what one GPU unit keeps per address space. Touched
+ * only by the owning thread, except the counters, which others read with
+ * relaxed loads (hw_as_stats()).
+ * @fast_state: the AS state word value meaning "fast path": (seen_gen << 8) | HW_ASF_ENABLED.
+ * @seen_gen: last invalidation generation of the AS applied to @tlb.
+ * @ctx: snapshot of the AS's latched configuration, taken with @seen_gen.
+ * @tlb: direct-mapped TLB, indexed by (va >> 12) & @tlb_mask.
+ * @tlb_mask: entries - 1 (0 with the one-entry dummy when the TLB is off).
+ * @hits: translations served by the TLB on the fast path.
+ * @slow: accesses (pages) that took the slow path.
+ * @slow_hits: TLB hits on the slow path.
+ * @misses: TLB misses.
+ * @walks: table walks.
+ * @stalls: waits for a locked region.
+ * @stall_ns: total wait time.
+ * @max_stall_ns: longest wait.
+ * @faults: MMU faults this unit raised.
+ */
+struct hw_agent_as {
+	uint64_t fast_state;
+	uint64_t seen_gen;
+	struct hw_walk_ctx ctx;
+	struct hw_tlb_entry *tlb;
+	uint64_t tlb_mask;
+	uint64_t hits;
+	uint64_t slow;
+	uint64_t slow_hits;
+	uint64_t misses;
+	uint64_t walks;
+	uint64_t stalls;
+	uint64_t stall_ns;
+	uint64_t max_stall_ns;
+	uint64_t faults;
+};
+
+/**
+ * struct hw_agent - a GPU unit: a host thread using the access port.
+ * @seq: odd while an access is in flight; written only by the owner
+ *       (relaxed store when it goes odd, release store when it goes even),
+ *       read by the command side to drain in-flight accesses.
+ * @seq_local: the owner's copy of @seq.
+ * @index: slot number, also the FAULTSTATUS source id of its faults.
+ * @in_use: the slot belongs to a thread (protected by hw_device.agents_lock).
+ * @dummy: the always-empty entry @as[].tlb points to when the TLB is off.
+ * @as: per-AS state.
+ */
+struct hw_agent {
+	uint64_t seq;
+	uint64_t seq_local;
+	unsigned int index;
+	bool in_use;
+	struct hw_tlb_entry dummy;
+	struct hw_agent_as as[HW_MAX_AS];
+} __attribute__((aligned(64)));
+
+/**
+ * struct hw_inval - one TLB invalidation an AS asks its units to apply.
+ * @gen: generation it belongs to.
+ * @start: first VA.
+ * @last: last VA (inclusive); 0..UINT64_MAX is a full flush.
+ */
+struct hw_inval {
+	uint64_t gen;
+	uint64_t start;
+	uint64_t last;
+};
+
+/**
+ * struct hw_range - an inclusive VA range.
+ * @start: first VA.
+ * @last: last VA.
+ */
+struct hw_range {
+	uint64_t start;
+	uint64_t last;
+};
+
+/**
+ * struct hw_change - a page-table change the checker saw for an AS.
+ * @time_ns: when it was synced.
+ * @start: first VA whose translation changed.
+ * @last: last VA (inclusive).
+ * @desc_pa: PA of the descriptor that changed.
+ * @old_desc: its value before.
+ * @new_desc: its value after.
+ * @level: its table level.
+ * @locked: it was inside the AS's locked region.
+ */
+struct hw_change {
+	uint64_t time_ns;
+	uint64_t start;
+	uint64_t last;
+	phys_addr_t desc_pa;
+	uint64_t old_desc;
+	uint64_t new_desc;
+	uint8_t level;
+	bool locked;
+};
+
+/**
+ * struct hw_as - one address space. @state is read by every access without
+ * a lock; everything else is protected by hw_device.lock.
+ * @state: (invalidation generation << 8) | enum hw_as_flag; stored under the lock.
+ * @present: the AS exists (bit of AS_PRESENT; set once at creation).
+ * @reg_transtab: TRANSTAB as written.
+ * @reg_memattr: MEMATTR as written.
+ * @reg_lockaddr: LOCKADDR as written.
+ * @reg_transcfg: TRANSCFG as written.
+ * @faultstatus: FAULTSTATUS.
+ * @faultaddress: FAULTADDRESS.
+ * @faultextra: FAULTEXTRA (always 0).
+ * @transtab: TRANSTAB latched by the last UPDATE.
+ * @memattr: MEMATTR latched by the last UPDATE.
+ * @transcfg: TRANSCFG latched by the last UPDATE.
+ * @ctx: the walk configuration derived from the latched registers.
+ * @lock_start: first VA of the locked region (valid with HW_ASF_LOCKED).
+ * @lock_last: last VA of the locked region.
+ * @cmd_pending: a command was written and the driver has not yet read STATUS with AS_ACTIVE clear.
+ * @cmd_done_at: model time at which the pending command's own duration is over.
+ * @drain_mask: agents whose in-flight access the pending command waits for.
+ * @drain_seq: their @seq when the command was written.
+ * @knob_stuck: AS_ACTIVE reads 1 forever.
+ * @knob_fault_exc: exception type of the injected fault (with HW_ASF_KNOB_FAULT).
+ * @gen: invalidation generation (also in @state).
+ * @inval: the last HW_INVAL_RING invalidations, indexed by gen % HW_INVAL_RING.
+ * @cond: accesses stalled on the locked region wait here (with hw_device.lock).
+ * @dirty: VA ranges whose translation changed outside the locked region.
+ * @nr_dirty: entries in @dirty.
+ * @last_cmd: the last command, formatted for reports (also under hw_checker.lock).
+ * @changes: ring of recent page-table changes (also under hw_checker.lock).
+ * @change_head: next slot of @changes.
+ * @nr_changes: valid entries of @changes.
+ * @retired: counters of agents that left (protected by hw_device.agents_lock).
+ */
+struct hw_as {
+	uint64_t state;
+	bool present;
+	uint64_t reg_transtab;
+	uint64_t reg_memattr;
+	uint64_t reg_lockaddr;
+	uint64_t reg_transcfg;
+	uint32_t faultstatus;
+	uint64_t faultaddress;
+	uint64_t faultextra;
+	uint64_t transtab;
+	uint64_t memattr;
+	uint64_t transcfg;
+	struct hw_walk_ctx ctx;
+	uint64_t lock_start;
+	uint64_t lock_last;
+	bool cmd_pending;
+	uint64_t cmd_done_at;
+	uint64_t drain_mask;
+	uint64_t drain_seq[HW_MAX_AGENTS];
+	bool knob_stuck;
+	uint32_t knob_fault_exc;
+	uint64_t gen;
+	struct hw_inval inval[HW_INVAL_RING];
+	pthread_cond_t cond;
+	struct hw_range dirty[HW_DIRTY_MAX];
+	unsigned int nr_dirty;
+	char last_cmd[96];
+	struct hw_change changes[HW_CHANGE_RING];
+	unsigned int change_head;
+	unsigned int nr_changes;
+	struct hw_as_stats retired;
+};
+
+/**
+ * struct hw_irq_state - one interrupt line: its register block and delivery thread.
+ * @rawstat: RAWSTAT (protected by hw_device.lock, as every field here).
+ * @mask: MASK.
+ * @fn: the registered handler, or NULL.
+ * @cookie: its argument.
+ * @in_call: the line thread is inside @fn.
+ * @repeats: consecutive calls after which the line stayed asserted with no change.
+ * @noted: HW_NOTE_IRQ_NOT_CLEARED was reported for the current streak.
+ * @cond: the line thread waits here for the line to assert (and unregister for @in_call to drop).
+ * @thread: the delivery thread.
+ * @started: @thread was created.
+ * @dev: the device (set once).
+ * @line: which line this is (set once).
+ */
+struct hw_irq_state {
+	uint32_t rawstat;
+	uint32_t mask;
+	hw_irq_handler_fn fn;
+	void *cookie;
+	bool in_call;
+	unsigned long repeats;
+	bool noted;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started;
+	struct hw_device *dev;
+	enum hw_irq_line line;
+};
+
+/**
+ * enum hw_event_kind - timed events of the device.
+ * @HW_EV_FLUSH_DONE: a GPU_CMD cache flush completes.
+ * @HW_EV_RESET_DONE: a GPU reset completes.
+ */
+enum hw_event_kind {
+	HW_EV_FLUSH_DONE,
+	HW_EV_RESET_DONE,
+};
+
+/**
+ * struct hw_event - an event due at a model time.
+ * @at: model time (ns).
+ * @kind: enum hw_event_kind.
+ */
+struct hw_event {
+	uint64_t at;
+	int kind;
+};
+
+/**
+ * struct hw_ptinfo - what the checker knows about one physical frame used as a page table.
+ * @epoch_level: (tracking epoch << 8) | table level; epoch 0 = not tracked.
+ * @va_base: VA translated by the frame's entry 0.
+ */
+struct hw_ptinfo {
+	uint64_t epoch_level;
+	uint64_t va_base;
+};
+
+/**
+ * struct hw_checker - the protocol checker's state.
+ * @lock: protects @ring, @head, @nr and the per-AS @last_cmd/@changes copies; a leaf lock.
+ * @mode: enum hw_check_mode (relaxed atomic).
+ * @counts: reports per kind (relaxed atomics).
+ * @ring: the last HW_REPORT_RING reports.
+ * @head: next slot of @ring.
+ * @nr: valid reports in @ring.
+ * @shadow: per-pfn copy of each tracked table frame as last synced (MAP_NORESERVE; NULL on a coherent device).
+ * @ptinfo: per-pfn tracking information (MAP_NORESERVE; NULL on a coherent device).
+ * @map_frames: frames covered by @shadow and @ptinfo.
+ * @next_epoch: last tracking epoch handed out (under hw_device.lock).
+ */
+struct hw_checker {
+	pthread_mutex_t lock;
+	int mode;
+	unsigned long counts[HW_REPORT_KINDS];
+	struct hw_report ring[HW_REPORT_RING];
+	unsigned int head;
+	unsigned int nr;
+	uint64_t *shadow;
+	struct hw_ptinfo *ptinfo;
+	uint64_t map_frames;
+	uint64_t next_epoch;
+};
+
+/**
+ * struct hw_device - one model GPU.
+ * @uid: process-unique id (thread-local agent caches compare it).
+ * @need_fence: membarrier is unavailable: the access fast path issues a full fence.
+ * @agents: HW_MAX_AGENTS GPU-unit slots.
+ * @nr_agents: slots in use (relaxed atomic; commands skip the drain when 0).
+ * @as: the address spaces (HW_MAX_AS; the present ones per AS_PRESENT).
+ * @cfg: the configuration (set once at creation, like every field up to @lock).
+ * @va_bits: VA bits from MMU_FEATURES.
+ * @pa_bits: PA bits from MMU_FEATURES.
+ * @start_level: level of the root table for @va_bits.
+ * @tlb_store: backing of every agent's TLBs.
+ * @lock: the register file: every AS field but @hw_as.state reads, the IRQ lines, the GPU block, the events, the checker's tracking.
+ * @l2_config: GPU_L2_CONFIG.
+ * @pwr_key: GPU_PWR_KEY.
+ * @pwr_override: GPU_PWR_OVERRIDE0/1.
+ * @coherency_enable: GPU_COHERENCY_ENABLE.
+ * @mcu_control: MCU_CONTROL.
+ * @mcu_status: MCU_STATUS.
+ * @timestamp_offset: GPU_TIMESTAMP_OFFSET.
+ * @ready: SHADER/TILER/L2_READY (index 0, 1, 2).
+ * @gpu_faultstatus: GPU_FAULTSTATUS.
+ * @gpu_faultaddress: GPU_FAULTADDRESS.
+ * @latest_flush_id: LATEST_FLUSH_ID.
+ * @knob_flush_never: cache flushes never complete.
+ * @events: pending timed events, unordered.
+ * @nr_events: entries in @events.
+ * @irq: the interrupt lines.
+ * @stopping: destroy is in progress: threads leave.
+ * @agents_lock: slot ownership and retired counters.
+ * @agents_raw: the allocation @agents was carved from (aligned inside it).
+ * @registry_link: in the process-wide list of live devices (under the registry lock).
+ * @ck: the protocol checker.
+ */
+struct hw_device {
+	uint64_t uid;
+	bool need_fence;
+	struct hw_agent *agents;
+	unsigned int nr_agents;
+	struct hw_as as[HW_MAX_AS];
+
+	struct hw_config cfg;
+	unsigned int va_bits;
+	unsigned int pa_bits;
+	unsigned int start_level;
+	struct hw_tlb_entry *tlb_store;
+
+	pthread_mutex_t lock;
+	uint32_t l2_config;
+	uint32_t pwr_key;
+	uint32_t pwr_override[2];
+	uint32_t coherency_enable;
+	uint32_t mcu_control;
+	uint32_t mcu_status;
+	uint64_t timestamp_offset;
+	uint64_t ready[3];
+	uint32_t gpu_faultstatus;
+	uint64_t gpu_faultaddress;
+	uint32_t latest_flush_id;
+	bool knob_flush_never;
+	struct hw_event events[HW_MAX_EVENTS];
+	unsigned int nr_events;
+	struct hw_irq_state irq[HW_IRQ_COUNT];
+	bool stopping;
+
+	pthread_mutex_t agents_lock;
+	void *agents_raw;
+	struct u_list registry_link;
+	struct hw_checker ck;
+};
+
+/* ---- hw_device.c ---- */
+
+/** hw__now_ns() - Return: model time, CLOCK_MONOTONIC in ns. */
+uint64_t hw__now_ns(void);
+/** hw__irq_raise_locked() - set @bits in @line's RAWSTAT and wake its thread; dev->lock held. */
+void hw__irq_raise_locked(struct hw_device *dev, enum hw_irq_line line, uint32_t bits);
+/** hw__irq_changed_locked() - RAWSTAT or MASK of @line changed: wake its thread; dev->lock held. */
+void hw__irq_changed_locked(struct hw_device *dev, enum hw_irq_line line);
+/** hw__gpu_bus_fault() - latch a GPU bus fault for an access of @type to @pa and raise GPU_IRQ_FAULT (takes dev->lock). */
+void hw__gpu_bus_fault(struct hw_device *dev, phys_addr_t pa, enum hw_access_type type);
+
+/* ---- hw_mmu.c ---- */
+
+/** hw__mmu_init() - set up the AS array at creation. Return: 0 or -errno. */
+int hw__mmu_init(struct hw_device *dev);
+/** hw__mmu_fini() - release what hw__mmu_init() set up. */
+void hw__mmu_fini(struct hw_device *dev);
+/** hw__mmu_reset_locked() - a GPU reset: every AS back to its power-on state; dev->lock held. */
+void hw__mmu_reset_locked(struct hw_device *dev);
+/** hw__mmu_read() - read AS register @reg (offset inside the AS window) of @as; dev->lock held. Return: the value; *@known false for an unknown register. */
+uint32_t hw__mmu_read(struct hw_device *dev, unsigned int as, uint32_t reg, bool *known);
+/** hw__mmu_write() - write AS register @reg of @as; dev->lock held. Return: false for an unknown or read-only register. */
+bool hw__mmu_write(struct hw_device *dev, unsigned int as, uint32_t reg, uint32_t val);
+/**
+ * hw__as_fault_locked() - an access faulted: latch FAULTSTATUS/FAULTADDRESS
+ * unless a fault is already pending (the AS is stopped), stop the AS, raise
+ * its MMU_INT bit; dev->lock held.
+ * Return: true if this fault was latched.
+ */
+bool hw__as_fault_locked(struct hw_device *dev, unsigned int as, uint64_t va, uint32_t exc,
+			 enum hw_access_type type, unsigned int source);
+/** hw__as_set_flags_locked() - clear the flag bits @clear, then set @set, in @as's state word; dev->lock held. */
+void hw__as_set_flags_locked(struct hw_device *dev, unsigned int as, uint32_t set, uint32_t clear);
+/** hw__as_invalidate_locked() - bump @as's generation with a TLB invalidation of [@start, @last]; dev->lock held. */
+void hw__as_invalidate_locked(struct hw_device *dev, unsigned int as, uint64_t start, uint64_t last);
+/** hw__lockaddr_decode() - the region a LOCK of @lockaddr covers: *@start and *@last (inclusive). */
+void hw__lockaddr_decode(uint64_t lockaddr, uint64_t *start, uint64_t *last);
+/** hw__as_cmd_name() - Return: "UPDATE", "LOCK", ... for AS command @cmd. */
+const char *hw__as_cmd_name(uint32_t cmd);
+
+/* ---- hw_walk.c ---- */
+
+/**
+ * hw__walk() - translate @va through the tables of @ctx.
+ * @check: run the checker's walk rules (table frames, unsynced descriptors).
+ * @as: the AS, for reports.
+ * Fills @w: @w->exc is 0, or the translation/access-flag/address-size/bus fault.
+ * Permissions are not checked here (hw__perm_exc()).
+ */
+void hw__walk(struct hw_device *dev, const struct hw_walk_ctx *ctx, uint64_t va, bool check,
+	      unsigned int as, struct hw_walk *w);
+/** hw__perm_exc() - Return: 0 if @perm allows @type, else the permission-fault code for @level. */
+uint32_t hw__perm_exc(uint32_t perm, enum hw_access_type type, unsigned int level);
+/** hw__tlb_invalidate() - drop the entries of @tlb (@mask + 1 entries) overlapping [@start, @last]. */
+void hw__tlb_invalidate(struct hw_tlb_entry *tlb, uint64_t mask, uint64_t start, uint64_t last);
+/** hw__desc_level_shift() - Return: log2 of the VA size one descriptor of @level maps. */
+static inline unsigned int hw__desc_level_shift(unsigned int level)
+{
+	return 12 + 9 * (3 - level);
+}
+
+/**
+ * enum hw_desc_kind - what a descriptor is at its level.
+ * @HW_DESC_INVALID: faults (bit 0 clear, or a reserved type for the level).
+ * @HW_DESC_TABLE: points to a next-level table.
+ * @HW_DESC_LEAF: a block or a page.
+ */
+enum hw_desc_kind {
+	HW_DESC_INVALID,
+	HW_DESC_TABLE,
+	HW_DESC_LEAF,
+};
+
+/** hw__desc_kind() - Return: the enum hw_desc_kind of descriptor @d at @level. */
+static inline enum hw_desc_kind hw__desc_kind(uint64_t d, unsigned int level)
+{
+	if (!(d & HW_PTE_VALID))
+		return HW_DESC_INVALID;
+	if ((d & HW_PTE_TYPE_MASK) == HW_PTE_TYPE_TABLE)
+		return level < 3 ? HW_DESC_TABLE : HW_DESC_LEAF;
+	/* Type 01: a block at levels 1 and 2, reserved at 0 and 3. */
+	return (level == 1 || level == 2) ? HW_DESC_LEAF : HW_DESC_INVALID;
+}
+
+/* ---- hw_access.c ---- */
+
+/** hw__agents_init() - allocate the agent slots and their TLBs. Return: 0, -ENOMEM. */
+int hw__agents_init(struct hw_device *dev);
+/** hw__agents_fini() - release every agent slot (device destroy). */
+void hw__agents_fini(struct hw_device *dev);
+/** hw__registry_add() - make @dev findable by thread-exit destructors. */
+void hw__registry_add(struct hw_device *dev);
+/** hw__registry_del() - forget @dev (before its agents are freed). */
+void hw__registry_del(struct hw_device *dev);
+/**
+ * hw__drain_snapshot_locked() - after publishing a state change of @as
+ * that new accesses will see, record the agents with an access in flight
+ * (the command's AS_ACTIVE waits for them); dev->lock held.
+ */
+void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as);
+/** hw__drained_locked() - Return: true once every agent recorded for @as's pending command has moved on; dev->lock held. */
+bool hw__drained_locked(struct hw_device *dev, unsigned int as);
+
+/* ---- hw_checker.c ---- */
+
+/** hw__checker_init() - set up the checker (shadow maps on a non-coherent device). Return: 0, -ENOMEM. */
+int hw__checker_init(struct hw_device *dev);
+/** hw__checker_fini() - release the checker. */
+void hw__checker_fini(struct hw_device *dev);
+/** hw__checker_on() - Return: the checker is not HW_CHECK_OFF. */
+static inline bool hw__checker_on(const struct hw_device *dev)
+{
+	return __atomic_load_n(&dev->ck.mode, __ATOMIC_RELAXED) != HW_CHECK_OFF;
+}
+/**
+ * hw__report() - record a report of @kind (takes hw_checker.lock; never allocates).
+ * @as: the AS or -1; @va, @pa, @expected, @actual as in struct hw_report.
+ * @fmt: printf format of the detail sentence.
+ * With HW_CHECK_ABORT and a violation, prints it and aborts.
+ */
+void hw__report(struct hw_device *dev, enum hw_report_kind kind, int as, uint64_t va,
+		phys_addr_t pa, uint64_t expected, uint64_t actual, const char *fmt, ...)
+	U_PRINTF(8, 9);
+/** hw__checker_set_last_cmd() - remember the text of @as's last command for reports; dev->lock held. */
+void hw__checker_set_last_cmd(struct hw_device *dev, unsigned int as, const char *text);
+/** hw__checker_update_locked() - UPDATE latched a new tree on @as: track it, drop dirty ranges; dev->lock held. */
+void hw__checker_update_locked(struct hw_device *dev, unsigned int as);
+/** hw__checker_unlock_locked() - the locked region [@start, @last] of @as was released: clear dirty ranges it covers; dev->lock held. */
+void hw__checker_unlock_locked(struct hw_device *dev, unsigned int as, uint64_t start, uint64_t last);
+/** hw__checker_dirty_locked() - Return: true if [@start, @last] of @as overlaps a dirty range; dev->lock held. */
+bool hw__checker_dirty_locked(struct hw_device *dev, unsigned int as, uint64_t start, uint64_t last);
+/**
+ * hw__checker_ptinfo_epoch() - Return: the tracking epoch of the table frame at @pa (0 if untracked).
+ * Lock-free (relaxed load): the walker calls it.
+ */
+uint64_t hw__checker_ptinfo_epoch(const struct hw_device *dev, phys_addr_t pa);
+/** hw__checker_shadow() - Return: the synced copy of the descriptor at @pa (relaxed load; tracked frames only). */
+uint64_t hw__checker_shadow(const struct hw_device *dev, phys_addr_t pa);
+/** hw__checker_last_change() - write the last change of @as touching @va into @buf (empty if none); hw_checker.lock held. */
+void hw__checker_last_change(struct hw_device *dev, int as, uint64_t va, char *buf, size_t len);
+
+#endif
