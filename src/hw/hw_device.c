@@ -485,9 +485,8 @@ static void unknown_register(struct hw_device *dev, uint32_t off, bool write, ui
 	u_dbg(MOD, "%s of unknown or unsupported register 0x%x (value 0x%x)",
 	      write ? "write" : "read", off, val);
 	hw__report(dev, HW_NOTE_UNKNOWN_REGISTER, -1, 0, 0, 0, off,
-		   "%s of register offset 0x%x%s: not a register the model knows for this access "
-		   "(reads 0, writes ignored)", write ? "write" : "read", off,
-		   write ? "" : "");
+		   "%s of register offset 0x%x: not a register the model knows for this access "
+		   "(reads 0, writes ignored)", write ? "write" : "read", off);
 }
 
 uint32_t hw_mmio_read32(struct hw_device *dev, uint32_t off)
@@ -613,7 +612,7 @@ static void *irq_thread(void *arg)
 			irq_progress(dev, irq, asserted);
 			if (irq->repeats >= HW_IRQ_BACKOFF_REPEATS && !dev->stopping) {
 				/* A stuck handler: keep calling it, but not in a tight loop. */
-				abs_time(&ts, hw__now_ns() + 1000000);
+				abs_time(&ts, hw__now_ns() + 100000);
 				pthread_cond_timedwait(&irq->cond, &dev->lock, &ts);
 			}
 			continue;
@@ -719,7 +718,6 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	if (ret)
 		return ERR_PTR(ret);
 
-	/* The device is large (per-AS tables) and must be cache-line aligned. */
 	dev = u_zalloc(sizeof(*dev));
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
