@@ -503,16 +503,15 @@ static void judge_dirty_hit(struct hw_device *dev, struct hw_agent *ag, unsigned
 	if (w.exc || fresh_pa != tlb_pa || w.perm != e->perm)
 		hw__report(dev, HW_VIOL_STALE_TLB, (int)as, va, tlb_pa,
 			   w.exc ? w.exc : fresh_pa, tlb_pa,
-			   "GPU %s hit a stale TLB entry (PA 0x%llx, perm 0x%x) although the tables "
-			   "now say %s 0x%llx (perm 0x%x): the change was made outside the locked "
-			   "region and never invalidated by an UNLOCK/FLUSH covering it",
+			   "GPU %s hit a stale TLB entry (PA 0x%llx perm 0x%x); the tables say %s "
+			   "0x%llx perm 0x%x: changed outside the lock, never invalidated",
 			   access_names[type], (unsigned long long)tlb_pa, e->perm,
 			   w.exc ? "fault" : "PA", (unsigned long long)(w.exc ? w.exc : fresh_pa),
 			   w.perm);
 	else
 		hw__report(dev, HW_VIOL_UNLOCKED_CHANGE, (int)as, va, tlb_pa, fresh_pa, tlb_pa,
-			   "GPU %s of a VA whose translation changed outside the locked region "
-			   "(no UNLOCK/FLUSH covering it or UPDATE since)", access_names[type]);
+			   "GPU %s of a VA whose translation changed outside the locked region, "
+			   "with no covering UNLOCK/FLUSH or UPDATE since", access_names[type]);
 }
 
 /*
@@ -597,7 +596,7 @@ retry:
 			hw__report(dev, HW_VIOL_UNLOCKED_CHANGE, (int)as, va, w.exc ? 0 : w.pa,
 				   0, w.exc ? w.exc : w.pa,
 				   "GPU %s walked a VA whose translation changed outside the locked "
-				   "region (no UNLOCK/FLUSH covering it or UPDATE since)",
+				   "region, with no covering UNLOCK/FLUSH or UPDATE since",
 				   access_names[type]);
 		if (w.exc)
 			return raise_fault(dev, ag, as, va, w.exc, type, fault);
@@ -624,8 +623,8 @@ data:
 
 		hw__report(dev, HW_VIOL_BAD_FRAME, (int)as, va, *pa & ~0xfffull,
 			   MM_OWNER_BO, __atomic_load_n(&f->owner_kind, __ATOMIC_RELAXED),
-			   "GPU %s landed in frame 0x%llx, which is %s with owner kind %u (id %u): not "
-			   "an allocated BO, dummy or firmware frame", access_names[type],
+			   "GPU %s landed in frame 0x%llx, %s with owner kind %u (id %u): not a "
+			   "BO, dummy or firmware frame", access_names[type],
 			   (unsigned long long)(*pa & ~0xfffull),
 			   __atomic_load_n(&f->state, __ATOMIC_RELAXED) == MM_FRAME_ALLOCATED ?
 			   "allocated" : "not allocated",

@@ -112,9 +112,9 @@ char *hw_report_format(const struct hw_report *r, char *buf, size_t len)
 	else
 		snprintf(asbuf, sizeof(asbuf), "device");
 	snprintf(buf, len,
-		 "%s %s%s on %s, VA 0x%llx, frame/PA 0x%llx: %s. Expected 0x%llx, found 0x%llx. "
+		 "%s %s%s%s on %s, VA 0x%llx, frame/PA 0x%llx: %s. Expected 0x%llx, found 0x%llx. "
 		 "Last command on the AS: %s. Last page-table change on this VA: %s.",
-		 viol ? "VIOLATION" : "note", viol ? kind_rules[r->kind] : "",
+		 viol ? "VIOLATION" : "note", viol ? kind_rules[r->kind] : "", viol ? " " : "",
 		 hw_report_kind_name(r->kind), asbuf, (unsigned long long)r->va,
 		 (unsigned long long)r->pa, r->detail, (unsigned long long)r->expected,
 		 (unsigned long long)r->actual, r->last_cmd[0] ? r->last_cmd : "none",
@@ -652,16 +652,21 @@ static void sync_entry(struct emitter *em, phys_addr_t pa, const struct hw_ptinf
 		track_table(dev, n & HW_PTE_ADDR_MASK, level + 1, va, epoch, 0, 512);
 }
 
-/* Which enabled ASes translate through trees stamped with @epoch. */
+/*
+ * Which ASes translate through trees stamped with @epoch: enabled and not
+ * stopped by a fault (a stopped AS translates nothing until its UPDATE,
+ * which starts tracking afresh).
+ */
 static uint32_t epoch_ases(const struct hw_device *dev, uint64_t epoch)
 {
 	uint32_t mask = 0;
 
 	for (unsigned int i = 0; i < HW_MAX_AS; i++) {
 		const struct hw_as *a = &dev->as[i];
+		uint32_t flags = (uint32_t)(__atomic_load_n(&a->state, __ATOMIC_RELAXED) & 0xff);
 
 		if (a->present && a->ctx.epoch == epoch &&
-		    (__atomic_load_n(&a->state, __ATOMIC_RELAXED) & HW_ASF_ENABLED))
+		    (flags & (HW_ASF_ENABLED | HW_ASF_STOPPED)) == HW_ASF_ENABLED)
 			mask |= 1u << i;
 	}
 	return mask;
