@@ -872,9 +872,18 @@ static void *run_reader(void *arg)
 		if (hw_read64(r->dev, AS, RUN_VA + page * 0x1000ull + word * 8, &v, NULL) ||
 		    (v != ht_word(page, word * 8) && v != ht_word(0x100 + page, word * 8)))
 			r->errors++;
-		r->reads++;
+		__atomic_store_n(&r->reads, r->reads + 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
+}
+
+static unsigned long total_reads(struct run *r)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < 3; i++)
+		n += __atomic_load_n(&r[i].reads, __ATOMIC_RELAXED);
+	return n;
 }
 
 T_TEST(clean_run, "hw/checker/clean-run-concurrent")
@@ -899,7 +908,10 @@ T_TEST(clean_run, "hw/checker/clean-run-concurrent")
 		r[i] = (struct run){ .dev = t.dev, .seed = t_rand() | 1 };
 		T_ASSERT_OK(pthread_create(&r[i].th, NULL, run_reader, &r[i]));
 	}
-	for (unsigned int it = 0; it < 300; it++) {
+	for (int i = 0; i < 3; i++)
+		while (!__atomic_load_n(&r[i].reads, __ATOMIC_RELAXED))
+			ht_sleep_us(100);
+	for (unsigned int it = 0; it < 300 || (it < 3000 && total_reads(r) < 200000); it++) {
 		unsigned int first = (unsigned int)(t_rand() % (RUN_PAGES - 4));
 
 		ht_as_lock(t.dev, AS, RUN_VA + first * 0x1000ull, 4 * 0x1000);
@@ -922,7 +934,7 @@ T_TEST(clean_run, "hw/checker/clean-run-concurrent")
 	T_ASSERT_OK(hw_as_stats(t.dev, AS, &st));
 	t_note("clean run: %lu reads, %llu stalls, %llu walks", reads,
 	       (unsigned long long)st.stalls, (unsigned long long)st.walks);
-	T_ASSERT(reads > 1000);
+	T_ASSERT(reads > 10000);
 	ht_expect_clean(t.dev);
 	for (unsigned int i = 0; i < RUN_PAGES; i++) {
 		ht_free(&t, a[i], 0);
