@@ -60,6 +60,7 @@
 
 #include <errno.h>
 #include <linux/membarrier.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -185,6 +186,8 @@ void hw__registry_add(struct hw_device *dev)
 	pthread_mutex_lock(&registry_lock);
 	membarrier_decide_locked();
 	dev->need_fence = membarrier_state < 0;
+	if (dev->need_fence)
+		__atomic_fetch_or(&dev->fast_flags, HW_FAST_FENCE, __ATOMIC_RELAXED);
 	u_list_add_tail(&dev->registry_link, &registry);
 	pthread_mutex_unlock(&registry_lock);
 }
@@ -275,6 +278,8 @@ static inline struct hw_agent *agent_get(struct hw_device *dev)
 	return agent_lookup_slow(dev);
 }
 
+_Static_assert(sizeof(struct hw_agent_as) == 128, "one shift from a unit to its AS state");
+
 int hw__agents_init(struct hw_device *dev)
 {
 	unsigned int nr_as = (unsigned int)__builtin_popcount(dev->cfg.as_present & ((1u << HW_MAX_AS) - 1));
@@ -295,11 +300,17 @@ int hw__agents_init(struct hw_device *dev)
 			return -ENOMEM;
 		}
 	}
+	for (size_t i = 0; i < per_agent * HW_MAX_AGENTS; i++) {
+		dev->tlb_store[i].tag = HW_TLB_EMPTY_TAG;
+		dev->tlb_store[i].mask = 0;
+	}
 	for (unsigned int i = 0; i < HW_MAX_AGENTS; i++) {
 		struct hw_agent *ag = &dev->agents[i];
 		unsigned int k = 0;
 
 		ag->index = i;
+		ag->dummy.tag = HW_TLB_EMPTY_TAG;
+		ag->dummy.mask = 0;
 		for (unsigned int a = 0; a < HW_MAX_AS; a++) {
 			struct hw_agent_as *aa = &ag->as[a];
 
@@ -329,20 +340,23 @@ void hw__agents_fini(struct hw_device *dev)
  * Drain
  * ------------------------------------------------------------------- */
 
-static inline void access_begin(const struct hw_device *dev, struct hw_agent *ag)
+/* Only the owner writes @seq, so it may read it back with a plain relaxed load. */
+static inline uint64_t access_begin(const struct hw_device *dev, struct hw_agent *ag)
 {
-	ag->seq_local++;
-	__atomic_store_n(&ag->seq, ag->seq_local, __ATOMIC_RELAXED);
-	if (unlikely(dev->need_fence))
+	uint64_t s = __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1;
+
+	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
+	if (unlikely(__atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED) & HW_FAST_FENCE))
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return s;
 }
 
 static inline void access_end(struct hw_agent *ag)
 {
-	ag->seq_local++;
-	__atomic_store_n(&ag->seq, ag->seq_local, __ATOMIC_RELEASE);
+	__atomic_store_n(&ag->seq, __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 }
 
 void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as)
@@ -391,13 +405,34 @@ static inline void count(uint64_t *c, uint64_t n)
 }
 
 /* (d): the frame an access lands in must belong to a BO, a dummy or firmware. */
-static inline bool frame_ok(phys_addr_t pa)
+static inline bool frame_ok(const struct hw_device *dev, phys_addr_t pa)
 {
-	const struct mm_frame *f = &mm__frames[(pa - MM_PA_BASE) >> MM_PAGE_SHIFT];
+	const struct mm_frame *f = &dev->frames[(pa - MM_PA_BASE) >> MM_PAGE_SHIFT];
 	unsigned int owner = __atomic_load_n(&f->owner_kind, __ATOMIC_RELAXED);
 
 	return __atomic_load_n(&f->state, __ATOMIC_RELAXED) == MM_FRAME_ALLOCATED &&
 	       owner - MM_OWNER_BO <= MM_OWNER_FIRMWARE - MM_OWNER_BO;
+}
+
+/*
+ * frame_ok() for the fast path: state (byte 0) and owner kind (byte 2) of
+ * the frame metadata in one 32-bit load, judged with one compare: after
+ * subtracting "allocated, BO", only "allocated" with owner BO, dummy or
+ * firmware leave nothing but bits 16-17 set.
+ */
+_Static_assert(offsetof(struct mm_frame, state) == 0 && offsetof(struct mm_frame, owner_kind) == 2,
+	       "frame metadata layout the fast path reads");
+_Static_assert(MM_OWNER_BO == 2 && MM_OWNER_DUMMY == 3 && MM_OWNER_FIRMWARE == 4,
+	       "owner kinds the fast path accepts");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the fast frame check is little-endian");
+static inline bool frame_ok_fast(const struct hw_tlb_entry *e, uint64_t va)
+{
+	const uint32_t *w = (const uint32_t *)(uintptr_t)(e->fbase +
+							  (va >> MM_PAGE_SHIFT) * sizeof(struct mm_frame));
+	uint32_t x = (__atomic_load_n(w, __ATOMIC_RELAXED) & 0x00ff00ffu) -
+		     ((MM_OWNER_BO << 16) | MM_FRAME_ALLOCATED);
+
+	return !(x & ~0x30000u);
 }
 
 static inline uint32_t perm_needed(enum hw_access_type type)
@@ -414,9 +449,23 @@ static inline struct hw_tlb_entry *tlb_slot(struct hw_agent_as *aa, uint64_t va)
 	return &aa->tlb[(va >> MM_PAGE_SHIFT) & aa->tlb_mask];
 }
 
+/* Any VA; the 8-byte paths compare (va & mask) directly. */
 static inline bool tlb_match(const struct hw_tlb_entry *e, uint64_t va)
 {
-	return ((va & e->mask) | 1) == e->tag;
+	return (va & e->mask & ~HW_TLB_PERM_MASK) == e->tag;
+}
+
+static inline uint32_t tlb_perm(const struct hw_tlb_entry *e)
+{
+	return (uint32_t)(e->mask & HW_TLB_PERM_MASK);
+}
+
+/* Level of a cached leaf, from its block size. */
+static unsigned int tlb_level(const struct hw_tlb_entry *e)
+{
+	unsigned int log2 = (unsigned int)__builtin_ctzll(e->mask & ~HW_TLB_PERM_MASK);
+
+	return 3 - (log2 - 12) / 9;
 }
 
 static const char *const access_names[] = { "atomic", "execute", "read", "write" };
@@ -440,7 +489,7 @@ static void agent_sync_as(struct hw_device *dev, struct hw_agent *ag, unsigned i
 	}
 	aa->seen_gen = g;
 	aa->fast_state = (g << HW_AS_STATE_GEN_SHIFT) | HW_ASF_ENABLED;
-	aa->ctx = a->ctx;
+	ag->ctx[as] = a->ctx;
 }
 
 static bool overlaps(uint64_t s1, uint64_t l1, uint64_t s2, uint64_t l2)
@@ -458,7 +507,7 @@ static void stall(struct hw_device *dev, struct hw_agent *ag, unsigned int as, u
 
 	access_end(ag);		/* not in flight while asleep: LOCK need not wait for us */
 	while (!dev->stopping) {
-		uint32_t flags = (uint32_t)(__atomic_load_n(&a->state, __ATOMIC_RELAXED) & 0xff);
+		uint32_t flags = (uint32_t)(__atomic_load_n(a->state, __ATOMIC_RELAXED) & 0xff);
 
 		if (a->gen != gen || !(flags & HW_ASF_LOCKED) || (flags & HW_ASF_STOPPED) ||
 		    !(flags & (HW_ASF_ENABLED | HW_ASF_IDENTITY)) ||
@@ -495,17 +544,17 @@ static void judge_dirty_hit(struct hw_device *dev, struct hw_agent *ag, unsigned
 			    uint64_t va, const struct hw_tlb_entry *e, enum hw_access_type type)
 {
 	struct hw_walk w;
-	uint64_t tlb_pa = e->pa | (va & ~e->mask);
+	uint64_t tlb_pa = va + e->delta;
 	uint64_t fresh_pa;
 
-	hw__walk(dev, &ag->as[as].ctx, va, false, as, &w);
+	hw__walk(dev, &ag->ctx[as], va, false, as, &w);
 	fresh_pa = w.pa | (va & ~w.mask);
-	if (w.exc || fresh_pa != tlb_pa || w.perm != e->perm)
+	if (w.exc || fresh_pa != tlb_pa || w.perm != tlb_perm(e))
 		hw__report(dev, HW_VIOL_STALE_TLB, (int)as, va, tlb_pa,
 			   w.exc ? w.exc : fresh_pa, tlb_pa,
 			   "GPU %s hit a stale TLB entry (PA 0x%llx perm 0x%x); the tables say %s "
 			   "0x%llx perm 0x%x: changed outside the lock, never invalidated",
-			   access_names[type], (unsigned long long)tlb_pa, e->perm,
+			   access_names[type], (unsigned long long)tlb_pa, tlb_perm(e),
 			   w.exc ? "fault" : "PA", (unsigned long long)(w.exc ? w.exc : fresh_pa),
 			   w.perm);
 	else
@@ -533,7 +582,7 @@ static int translate_slow(struct hw_device *dev, struct hw_agent *ag, unsigned i
 	count(&aa->slow, 1);
 retry:
 	{
-		uint64_t state = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+		uint64_t state = __atomic_load_n(a->state, __ATOMIC_ACQUIRE);
 		uint32_t flags = (uint32_t)(state & 0xff);
 
 		if ((state >> HW_AS_STATE_GEN_SHIFT) != aa->seen_gen) {
@@ -544,7 +593,7 @@ retry:
 		}
 		if (flags != HW_ASF_ENABLED) {
 			pthread_mutex_lock(&dev->lock);
-			state = __atomic_load_n(&a->state, __ATOMIC_RELAXED);
+			state = __atomic_load_n(a->state, __ATOMIC_RELAXED);
 			flags = (uint32_t)(state & 0xff);
 			if ((state >> HW_AS_STATE_GEN_SHIFT) != aa->seen_gen) {
 				pthread_mutex_unlock(&dev->lock);
@@ -581,8 +630,8 @@ retry:
 		count(&aa->slow_hits, 1);
 		if (dirty && check)
 			judge_dirty_hit(dev, ag, as, va, e, type);
-		*pa = e->pa | (va & ~e->mask);
-		exc = hw__perm_exc(e->perm, type, e->level);
+		*pa = va + e->delta;
+		exc = hw__perm_exc(tlb_perm(e), type, tlb_level(e));
 		if (exc)
 			return raise_fault(dev, ag, as, va, exc, type, fault);
 	} else {
@@ -591,7 +640,7 @@ retry:
 		if (dev->cfg.tlb_entries)
 			count(&aa->misses, 1);
 		count(&aa->walks, 1);
-		hw__walk(dev, &aa->ctx, va, check, as, &w);
+		hw__walk(dev, &ag->ctx[as], va, check, as, &w);
 		if (dirty && check)
 			hw__report(dev, HW_VIOL_UNLOCKED_CHANGE, (int)as, va, w.exc ? 0 : w.pa,
 				   0, w.exc ? w.exc : w.pa,
@@ -600,12 +649,18 @@ retry:
 				   access_names[type]);
 		if (w.exc)
 			return raise_fault(dev, ag, as, va, w.exc, type, fault);
-		if (dev->cfg.tlb_entries) {
-			e->tag = w.va | 1;
-			e->mask = w.mask;
-			e->pa = w.pa;
-			e->perm = w.perm;
-			e->level = w.level;
+		/* Cached only if readable and entirely in DRAM: the fast path
+		 * then never meets a bus fault or a frame without metadata. */
+		if (dev->cfg.tlb_entries && (w.perm & HW_PERM_R) && mm_pa_valid(w.pa) &&
+		    mm_pa_valid(w.pa | ~w.mask)) {
+			uint64_t delta = w.pa - w.va;
+			int64_t fidx = (int64_t)(delta - MM_PA_BASE) >> MM_PAGE_SHIFT;
+
+			e->tag = w.va;
+			e->mask = w.mask | w.perm;
+			e->delta = delta;
+			e->fbase = (uint64_t)(uintptr_t)dev->frames +
+				   (uint64_t)fidx * sizeof(struct mm_frame);
 		}
 		exc = hw__perm_exc(w.perm, type, w.level);
 		if (exc)
@@ -618,7 +673,7 @@ data:
 		hw__gpu_bus_fault(dev, *pa, type);
 		return -EIO;
 	}
-	if (check && !frame_ok(*pa)) {
+	if (check && !frame_ok(dev, *pa)) {
 		const struct mm_frame *f = mm_frame(*pa);
 
 		hw__report(dev, HW_VIOL_BAD_FRAME, (int)as, va, *pa & ~0xfffull,
@@ -640,13 +695,14 @@ static inline int translate(struct hw_device *dev, struct hw_agent *ag, unsigned
 {
 	struct hw_agent_as *aa = &ag->as[as];
 
-	if (likely(__atomic_load_n(&dev->as[as].state, __ATOMIC_RELAXED) == aa->fast_state)) {
+	if (likely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) == aa->fast_state)) {
 		const struct hw_tlb_entry *e = tlb_slot(aa, va);
 
-		if (likely(tlb_match(e, va) && (e->perm & perm_needed(type)) == perm_needed(type))) {
-			phys_addr_t p = e->pa | (va & ~e->mask);
+		if (likely(tlb_match(e, va) && (tlb_perm(e) & perm_needed(type)) == perm_needed(type))) {
+			phys_addr_t p = va + e->delta;
 
-			if (likely(!hw__checker_on(dev) || frame_ok(p))) {
+			if (likely(!(__atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED) & HW_FAST_CHECK) ||
+				   frame_ok_fast(e, va))) {
 				count(&aa->hits, 1);
 				*pa = p;
 				return 0;
@@ -663,6 +719,8 @@ static inline int translate(struct hw_device *dev, struct hw_agent *ag, unsigned
 static void data_read(void *dst, phys_addr_t pa, size_t len, bool single)
 {
 	const void *src = mm_pa_to_virt(pa);
+
+	/* Block reads of memory other units write are racy on hardware too. */
 
 	if (!single) {
 		memcpy(dst, src, len);
@@ -792,44 +850,124 @@ int hw_write(struct hw_device *dev, unsigned int as, uint64_t va, const void *bu
 	return hw_access(dev, as, va, HW_ACCESS_WRITE, (void *)buf, len, fault);
 }
 
-int hw_read64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t *val,
-	      struct hw_fault *fault)
+/*
+ * The rest of an 8-byte access after the fast path missed: the unit is in
+ * flight. Kept out of line so that the fast path needs no stack frame.
+ */
+static __attribute__((noinline)) int rw64_slow(struct hw_device *dev, struct hw_agent *ag,
+					       unsigned int as, uint64_t va, uint64_t *val,
+					       bool write, struct hw_fault *fault)
 {
-	struct hw_agent *ag;
+	enum hw_access_type type = write ? HW_ACCESS_WRITE : HW_ACCESS_READ;
 	phys_addr_t pa;
 	int ret;
 
-	if (unlikely(as >= HW_MAX_AS || (va & 7) || !dev->as[as].present))
-		return hw_access(dev, as, va, HW_ACCESS_READ, val, 8, fault);
-	ag = agent_get(dev);
-	if (unlikely(!ag))
-		return -EBUSY;
-	access_begin(dev, ag);
-	ret = translate(dev, ag, as, va, 8, HW_ACCESS_READ, &pa, fault);
-	if (likely(!ret))
-		*val = __atomic_load_n((const uint64_t *)mm_pa_to_virt(pa), __ATOMIC_RELAXED);
+	ret = translate_slow(dev, ag, as, va, 8, type, &pa, fault);
+	if (!ret) {
+		uint64_t *p = (uint64_t *)(dev->direct_map + (pa - MM_PA_BASE));
+
+		if (write)
+			__atomic_store_n(p, *val, __ATOMIC_RELAXED);
+		else
+			*val = __atomic_load_n(p, __ATOMIC_RELAXED);
+	}
 	access_end(ag);
 	return ret;
+}
+
+/* First access of this thread on @dev, or a bad argument: the general path. */
+static __attribute__((noinline)) int rw64_cold(struct hw_device *dev, unsigned int as, uint64_t va,
+					       uint64_t *val, bool write, struct hw_fault *fault)
+{
+	return hw_access(dev, as, va, write ? HW_ACCESS_WRITE : HW_ACCESS_READ, val, 8, fault);
+}
+
+/*
+ * The hot path, written out by hand: one TLS check, seq odd, the state
+ * word, one TLB entry, one frame-metadata check, the data, seq even.
+ */
+int hw_read64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t *val,
+	      struct hw_fault *fault)
+{
+	const struct hw_tlb_entry *e;
+	struct hw_agent_as *aa;
+	struct hw_agent *ag;
+	uint64_t s, pa;
+	uint8_t flags;
+
+	/* as < HW_MAX_AS and va 8-byte aligned, in one compare. */
+	if (unlikely((as | ((unsigned int)va & 7) * HW_MAX_AS) >= HW_MAX_AS ||
+		     tls.ent[0].dev != dev || tls.ent[0].uid != dev->uid))
+		return rw64_cold(dev, as, va, val, false, fault);
+	ag = tls.ent[0].agent;
+	aa = &ag->as[as];
+	s = __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1;
+	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
+	flags = __atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED);
+	if (unlikely(flags & HW_FAST_FENCE))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) != aa->fast_state))
+		goto slow;
+	e = tlb_slot(aa, va);
+	if (unlikely((va & e->mask) != e->tag))
+		goto slow;
+	pa = va + e->delta;
+	if ((flags & HW_FAST_CHECK) && unlikely(!frame_ok_fast(e, va)))
+		goto slow;
+	count(&aa->hits, 1);
+	*val = __atomic_load_n((const uint64_t *)(dev->direct_map + (pa - MM_PA_BASE)),
+			       __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->seq, s + 1, __ATOMIC_RELEASE);
+	return 0;
+slow:
+	if (unlikely(!dev->as[as].present)) {
+		access_end(ag);
+		return -ENODEV;
+	}
+	return rw64_slow(dev, ag, as, va, val, false, fault);
 }
 
 int hw_write64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t val,
 	       struct hw_fault *fault)
 {
+	const struct hw_tlb_entry *e;
+	struct hw_agent_as *aa;
 	struct hw_agent *ag;
-	phys_addr_t pa;
-	int ret;
+	uint64_t s, pa;
+	uint8_t flags;
 
-	if (unlikely(as >= HW_MAX_AS || (va & 7) || !dev->as[as].present))
-		return hw_access(dev, as, va, HW_ACCESS_WRITE, &val, 8, fault);
-	ag = agent_get(dev);
-	if (unlikely(!ag))
-		return -EBUSY;
-	access_begin(dev, ag);
-	ret = translate(dev, ag, as, va, 8, HW_ACCESS_WRITE, &pa, fault);
-	if (likely(!ret))
-		__atomic_store_n((uint64_t *)mm_pa_to_virt(pa), val, __ATOMIC_RELAXED);
-	access_end(ag);
-	return ret;
+	if (unlikely((as | ((unsigned int)va & 7) * HW_MAX_AS) >= HW_MAX_AS ||
+		     tls.ent[0].dev != dev || tls.ent[0].uid != dev->uid))
+		return rw64_cold(dev, as, va, &val, true, fault);
+	ag = tls.ent[0].agent;
+	aa = &ag->as[as];
+	s = __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1;
+	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
+	flags = __atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED);
+	if (unlikely(flags & HW_FAST_FENCE))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) != aa->fast_state))
+		goto slow;
+	e = tlb_slot(aa, va);
+	if (unlikely((va & e->mask) != e->tag || !(e->mask & HW_PERM_W)))
+		goto slow;
+	pa = va + e->delta;
+	if ((flags & HW_FAST_CHECK) && unlikely(!frame_ok_fast(e, va)))
+		goto slow;
+	count(&aa->hits, 1);
+	__atomic_store_n((uint64_t *)(dev->direct_map + (pa - MM_PA_BASE)), val, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->seq, s + 1, __ATOMIC_RELEASE);
+	return 0;
+slow:
+	if (unlikely(!dev->as[as].present)) {
+		access_end(ag);
+		return -ENODEV;
+	}
+	return rw64_slow(dev, ag, as, va, &val, true, fault);
 }
 
 static uint64_t atomic_op(void *p, unsigned int size, enum hw_atomic_op op, uint64_t operand,

@@ -175,7 +175,8 @@ void hw__report(struct hw_device *dev, enum hw_report_kind kind, int as, uint64_
 	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
 	va_end(ap);
 	if (as >= 0 && as < HW_MAX_AS) {
-		snprintf(r->last_cmd, sizeof(r->last_cmd), "%s", dev->as[as].last_cmd);
+		_Static_assert(sizeof(r->last_cmd) == sizeof(dev->as[as].last_cmd), "last_cmd sizes");
+		memcpy(r->last_cmd, dev->as[as].last_cmd, sizeof(r->last_cmd));
 		hw__checker_last_change(dev, as, va, r->last_change, sizeof(r->last_change));
 	}
 	if (hw_report_is_violation(kind) || u_log_get_level() >= U_LOG_DEBUG) {
@@ -202,6 +203,10 @@ void hw__checker_set_last_cmd(struct hw_device *dev, unsigned int as, const char
 void hw_checker_set_mode(struct hw_device *dev, enum hw_check_mode mode)
 {
 	__atomic_store_n(&dev->ck.mode, (int)mode, __ATOMIC_RELAXED);
+	if (mode == HW_CHECK_OFF)
+		__atomic_fetch_and(&dev->fast_flags, (uint8_t)~HW_FAST_CHECK, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_or(&dev->fast_flags, HW_FAST_CHECK, __ATOMIC_RELAXED);
 }
 
 unsigned long hw_checker_count(struct hw_device *dev, enum hw_report_kind kind)
@@ -361,14 +366,14 @@ void hw__checker_update_locked(struct hw_device *dev, unsigned int as)
 	hw__as_set_flags_locked(dev, as, 0, HW_ASF_DIRTY);
 	a->ctx.epoch = 0;
 	if (!tracking(dev) || !hw__checker_on(dev) ||
-	    !(__atomic_load_n(&a->state, __ATOMIC_RELAXED) & HW_ASF_ENABLED))
+	    !(__atomic_load_n(a->state, __ATOMIC_RELAXED) & HW_ASF_ENABLED))
 		return;
 	/* Two ASes on one tree (unusual) share its epoch. */
 	for (unsigned int i = 0; i < HW_MAX_AS; i++) {
 		const struct hw_as *b = &dev->as[i];
 
 		if (i != as && b->present && b->ctx.epoch && b->ctx.root == a->ctx.root &&
-		    (__atomic_load_n(&b->state, __ATOMIC_RELAXED) & HW_ASF_ENABLED)) {
+		    (__atomic_load_n(b->state, __ATOMIC_RELAXED) & HW_ASF_ENABLED)) {
 			a->ctx.epoch = b->ctx.epoch;
 			return;
 		}
@@ -503,7 +508,7 @@ static void change_on_as(struct emitter *em, unsigned int as)
 {
 	struct hw_device *dev = em->dev;
 	struct hw_as *a = &dev->as[as];
-	uint32_t flags = (uint32_t)(__atomic_load_n(&a->state, __ATOMIC_RELAXED) & 0xff);
+	uint32_t flags = (uint32_t)(__atomic_load_n(a->state, __ATOMIC_RELAXED) & 0xff);
 	bool locked = (flags & HW_ASF_LOCKED) && em->start >= a->lock_start && em->last <= a->lock_last;
 	struct hw_change *c;
 
@@ -663,7 +668,7 @@ static uint32_t epoch_ases(const struct hw_device *dev, uint64_t epoch)
 
 	for (unsigned int i = 0; i < HW_MAX_AS; i++) {
 		const struct hw_as *a = &dev->as[i];
-		uint32_t flags = (uint32_t)(__atomic_load_n(&a->state, __ATOMIC_RELAXED) & 0xff);
+		uint32_t flags = (uint32_t)(__atomic_load_n(a->state, __ATOMIC_RELAXED) & 0xff);
 
 		if (a->present && a->ctx.epoch == epoch &&
 		    (flags & (HW_ASF_ENABLED | HW_ASF_STOPPED)) == HW_ASF_ENABLED)

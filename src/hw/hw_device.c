@@ -722,6 +722,9 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	dev->uid = __atomic_add_fetch(&next_uid, 1, __ATOMIC_RELAXED);
+	dev->direct_map = mm__direct_map;
+	dev->frames = mm__frames;
+	dev->fast_flags = HW_FAST_CHECK;
 	dev->cfg = *cfg;
 	dev->va_bits = HW_GPU_MMU_FEATURES_VA_BITS(cfg->mmu_features);
 	dev->pa_bits = HW_GPU_MMU_FEATURES_PA_BITS(cfg->mmu_features);

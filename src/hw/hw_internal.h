@@ -60,6 +60,11 @@ enum hw_as_flag {
 	HW_ASF_IDENTITY = 1 << 5,
 };
 
+/** HW_FAST_FENCE - hw_device.fast_flags: issue a full fence after marking an access in flight. */
+#define HW_FAST_FENCE 1
+/** HW_FAST_CHECK - hw_device.fast_flags: check the data frame of every access. */
+#define HW_FAST_CHECK 2
+
 /** HW_AS_STATE_GEN_SHIFT - the AS state word holds the invalidation generation above its 8 flag bits. */
 #define HW_AS_STATE_GEN_SHIFT	8
 
@@ -77,19 +82,28 @@ enum hw_perm {
 
 /**
  * struct hw_tlb_entry - one cached translation of one GPU unit for one AS.
- * @tag: VA of the translated block | 1; 0 when empty.
- * @mask: ~(block size - 1): the VA bits the tag covers.
- * @pa: PA of the block.
- * @perm: enum hw_perm.
- * @level: table level of the leaf (for permission-fault codes).
+ * @tag: VA of the translated block; HW_TLB_EMPTY_TAG when empty.
+ * @mask: ~(block size - 1) with the block's enum hw_perm in bits [2:0]
+ *        (an 8-byte aligned VA has those bits clear, so (va & @mask) ==
+ *        @tag still tests the block); 0 when empty, which matches no VA
+ *        against the empty tag. Unreadable leaves are never cached.
+ * @delta: PA - VA of the block (PA of an address = VA + @delta).
+ * @fbase: address of the struct mm_frame of the address's frame, minus
+ *         (va >> 12) * sizeof(struct mm_frame), modulo 2^64: the fast path
+ *         finds the frame metadata from the TLB index it computed anyway.
  */
 struct hw_tlb_entry {
 	uint64_t tag;
 	uint64_t mask;
-	uint64_t pa;
-	uint32_t perm;
-	uint32_t level;
+	uint64_t delta;
+	uint64_t fbase;
 };
+
+/** HW_TLB_PERM_MASK - bits of hw_tlb_entry.mask holding the entry's enum hw_perm. */
+#define HW_TLB_PERM_MASK 7ull
+
+/** HW_TLB_EMPTY_TAG - tag of an empty TLB entry (with mask 0 it matches no VA). */
+#define HW_TLB_EMPTY_TAG 1ull
 
 /**
  * struct hw_walk_ctx - the latched configuration a walk uses (an agent's snapshot of its AS).
@@ -130,13 +144,13 @@ struct hw_walk {
 /**
  * struct hw_agent_as - what one GPU unit keeps per address space. Touched
  * only by the owning thread, except the counters, which others read with
- * relaxed loads (hw_as_stats()).
+ * relaxed loads (hw_as_stats()). Exactly 128 bytes, hot fields first, so
+ * the fast path finds it with one shift.
  * @fast_state: the AS state word value meaning "fast path": (seen_gen << 8) | HW_ASF_ENABLED.
- * @seen_gen: last invalidation generation of the AS applied to @tlb.
- * @ctx: snapshot of the AS's latched configuration, taken with @seen_gen.
  * @tlb: direct-mapped TLB, indexed by (va >> 12) & @tlb_mask.
  * @tlb_mask: entries - 1 (0 with the one-entry dummy when the TLB is off).
  * @hits: translations served by the TLB on the fast path.
+ * @seen_gen: last invalidation generation of the AS applied to @tlb.
  * @slow: accesses (pages) that took the slow path.
  * @slow_hits: TLB hits on the slow path.
  * @misses: TLB misses.
@@ -145,14 +159,14 @@ struct hw_walk {
  * @stall_ns: total wait time.
  * @max_stall_ns: longest wait.
  * @faults: MMU faults this unit raised.
+ * @pad: to 128 bytes.
  */
 struct hw_agent_as {
 	uint64_t fast_state;
-	uint64_t seen_gen;
-	struct hw_walk_ctx ctx;
 	struct hw_tlb_entry *tlb;
 	uint64_t tlb_mask;
 	uint64_t hits;
+	uint64_t seen_gen;
 	uint64_t slow;
 	uint64_t slow_hits;
 	uint64_t misses;
@@ -161,6 +175,7 @@ struct hw_agent_as {
 	uint64_t stall_ns;
 	uint64_t max_stall_ns;
 	uint64_t faults;
+	uint64_t pad[3];
 };
 
 /**
@@ -168,19 +183,20 @@ struct hw_agent_as {
  * @seq: odd while an access is in flight; written only by the owner
  *       (relaxed store when it goes odd, release store when it goes even),
  *       read by the command side to drain in-flight accesses.
- * @seq_local: the owner's copy of @seq.
  * @index: slot number, also the FAULTSTATUS source id of its faults.
  * @in_use: the slot belongs to a thread (protected by hw_device.agents_lock).
  * @dummy: the always-empty entry @as[].tlb points to when the TLB is off.
  * @as: per-AS state.
+ * @ctx: per AS, the snapshot of the AS's latched configuration taken with
+ *       hw_agent_as.seen_gen (walks use it; the fast path does not).
  */
 struct hw_agent {
 	uint64_t seq;
-	uint64_t seq_local;
 	unsigned int index;
 	bool in_use;
 	struct hw_tlb_entry dummy;
 	struct hw_agent_as as[HW_MAX_AS];
+	struct hw_walk_ctx ctx[HW_MAX_AS];
 } __attribute__((aligned(64)));
 
 /**
@@ -228,9 +244,10 @@ struct hw_change {
 };
 
 /**
- * struct hw_as - one address space. @state is read by every access without
- * a lock; everything else is protected by hw_device.lock.
- * @state: (invalidation generation << 8) | enum hw_as_flag; stored under the lock.
+ * struct hw_as - one address space. Its state word is read by every access
+ * without a lock; everything else is protected by hw_device.lock.
+ * @state: points to hw_device.as_state[n]: (invalidation generation << 8) |
+ *         enum hw_as_flag; stored under the lock (set once at creation).
  * @present: the AS exists (bit of AS_PRESENT; set once at creation).
  * @reg_transtab: TRANSTAB as written.
  * @reg_memattr: MEMATTR as written.
@@ -263,7 +280,7 @@ struct hw_change {
  * @retired: counters of agents that left (protected by hw_device.agents_lock).
  */
 struct hw_as {
-	uint64_t state;
+	uint64_t *state;
 	bool present;
 	uint64_t reg_transtab;
 	uint64_t reg_memattr;
@@ -385,7 +402,13 @@ struct hw_checker {
 /**
  * struct hw_device - one model GPU.
  * @uid: process-unique id (thread-local agent caches compare it).
- * @need_fence: membarrier is unavailable: the access fast path issues a full fence.
+ * @need_fence: membarrier is unavailable: both sides of the drain use full fences.
+ * @fast_flags: what the access fast path must do, one byte: HW_FAST_FENCE
+ *              (copy of @need_fence), HW_FAST_CHECK (the checker is on:
+ *              check the data frame, rule (d)). Relaxed atomic.
+ * @direct_map: mm__direct_map, cached for the access fast path.
+ * @frames: mm__frames, cached for the access fast path.
+ * @as_state: the AS state words, packed together for the access fast path (see hw_as.state).
  * @agents: HW_MAX_AGENTS GPU-unit slots.
  * @nr_agents: slots in use (relaxed atomic; commands skip the drain when 0).
  * @as: the address spaces (HW_MAX_AS; the present ones per AS_PRESENT).
@@ -419,6 +442,10 @@ struct hw_checker {
 struct hw_device {
 	uint64_t uid;
 	bool need_fence;
+	uint8_t fast_flags;
+	uint8_t *direct_map;
+	struct mm_frame *frames;
+	uint64_t as_state[HW_MAX_AS];
 	struct hw_agent *agents;
 	unsigned int nr_agents;
 	struct hw_as as[HW_MAX_AS];

@@ -75,6 +75,7 @@ int hw__mmu_init(struct hw_device *dev)
 		pthread_condattr_t attr;
 		int ret;
 
+		a->state = &dev->as_state[i];	/* non-present ones too: always 0 */
 		if (!(dev->cfg.as_present & (1u << i)))
 			continue;
 		pthread_condattr_init(&attr);
@@ -106,12 +107,12 @@ void hw__mmu_fini(struct hw_device *dev)
 
 static void state_store(struct hw_as *a, uint32_t flags)
 {
-	__atomic_store_n(&a->state, (a->gen << HW_AS_STATE_GEN_SHIFT) | flags, __ATOMIC_RELEASE);
+	__atomic_store_n(a->state, (a->gen << HW_AS_STATE_GEN_SHIFT) | flags, __ATOMIC_RELEASE);
 }
 
 static uint32_t state_flags(const struct hw_as *a)
 {
-	return (uint32_t)(__atomic_load_n(&a->state, __ATOMIC_RELAXED) & 0xff);
+	return (uint32_t)(__atomic_load_n(a->state, __ATOMIC_RELAXED) & 0xff);
 }
 
 void hw__as_set_flags_locked(struct hw_device *dev, unsigned int as, uint32_t set, uint32_t clear)

@@ -226,20 +226,15 @@ void hw__walk(struct hw_device *dev, const struct hw_walk_ctx *ctx, uint64_t va,
 
 void hw__tlb_invalidate(struct hw_tlb_entry *tlb, uint64_t mask, uint64_t start, uint64_t last)
 {
-	if (start == 0 && last == UINT64_MAX) {
-		for (uint64_t i = 0; i <= mask; i++)
-			tlb[i].tag = 0;
-		return;
-	}
 	for (uint64_t i = 0; i <= mask; i++) {
 		struct hw_tlb_entry *e = &tlb[i];
-		uint64_t base, end;
 
-		if (!e->tag)
+		if (!e->mask)
 			continue;
-		base = e->tag & ~1ull;
-		end = base | ~e->mask;
-		if (base <= last && end >= start)
-			e->tag = 0;
+		if ((start == 0 && last == UINT64_MAX) ||
+		    (e->tag <= last && (e->tag | ~(e->mask & ~HW_TLB_PERM_MASK)) >= start)) {
+			e->tag = HW_TLB_EMPTY_TAG;
+			e->mask = 0;
+		}
 	}
 }

@@ -662,6 +662,12 @@ T_TEST(fault_bus, "hw/mmu/fault/gpu-bus-fault")
 	T_ASSERT_EQ_U64(rd(t.dev, HW_GPU_FAULTADDRESS_LO), 0x7010);
 	T_ASSERT_EQ_U64(rd(t.dev, HW_GPU_INT_RAWSTAT), HW_GPU_IRQ_FAULT);
 	T_ASSERT_EQ_U64(rd(t.dev, HW_MMU_INT_RAWSTAT), 0);
+	/* Never cached: the next access is refused the same way, checker on or off. */
+	T_ASSERT_ERRNO(hw_read64(t.dev, AS, 0x1018, &v, NULL), EIO);
+	hw_checker_set_mode(t.dev, HW_CHECK_OFF);
+	T_ASSERT_ERRNO(hw_read64(t.dev, AS, 0x1018, &v, NULL), EIO);
+	T_ASSERT_ERRNO(hw_write64(t.dev, AS, 0x1018, v, NULL), EIO);
+	hw_checker_set_mode(t.dev, HW_CHECK_COUNT);
 	ht_expect_clean(t.dev);
 	ht_pt_fini(&pt);
 	ht_fini(&t);

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: benchmarks of the GPU model (suite hw)
+ *
+ * read_tlb_hit   translated 8-byte reads per second through the access
+ *                port when every translation hits the unit's TLB (32 pages,
+ *                page-interleaved), checker on; baseline: plain 8-byte loads
+ *                of the same address sequence from the direct map, same run.
+ * read_tlb_miss  the same with every access missing the TLB (4096 pages
+ *                walked in turn through a 64-entry TLB: a 4-level walk each);
+ *                baseline: plain loads of the same addresses.
+ * lock_unlock    ns per LOCK + UNLOCK of a 32 KiB region with no traffic,
+ *                each with panthor's AS_ACTIVE waits; the command time
+ *                (as_cmd_ns) is 0 here so the model's own cost is measured.
+ *                A GPU unit is registered, so every LOCK pays its drain
+ *                (membarrier).
+ *
+ * The acceptance bar: a TLB-hit read costs at most 10x a plain load.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bench.h"
+#include "hw/hw.h"
+#include "hw/hw_regs.h"
+#include "mm/mm.h"
+#include "util/u_err.h"
+#include "util/u_log.h"
+
+void bench_hw_run(void);
+
+#define HIT_PAGES 32
+#define MISS_PAGES 4096
+#define SEQ_LEN 4096
+#define BASE_VA 0x100000000ull
+#define RUN_NS 300000000ull
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- a minimal page-table builder (the model's users write tables by hand) ---- */
+
+struct bt {
+	struct mm_budget *b;
+	struct hw_device *dev;
+	phys_addr_t root;
+	phys_addr_t tables[64];
+	unsigned int nr_tables;
+};
+
+static phys_addr_t bt_table(struct bt *t)
+{
+	phys_addr_t pa;
+
+	if (t->nr_tables == 64 || mm_alloc_pages(t->b, 0, MM_GFP_ZERO, MM_OWNER_PGTABLE, 1, &pa))
+		abort();
+	t->tables[t->nr_tables++] = pa;
+	return pa;
+}
+
+static void bt_map(struct bt *t, uint64_t va, phys_addr_t pa)
+{
+	phys_addr_t table = t->root;
+
+	for (unsigned int level = 0; level < 3; level++) {
+		uint64_t *e = (uint64_t *)mm_pa_to_virt(table) + ((va >> (39 - 9 * level)) & 511);
+
+		if (!(*e & 1)) {
+			*e = bt_table(t) | HW_PTE_TYPE_TABLE;
+			hw_dma_sync_for_device(t->dev, mm_virt_to_pa(e), 8);
+		}
+		table = *e & HW_PTE_ADDR_MASK;
+	}
+	{
+		uint64_t *e = (uint64_t *)mm_pa_to_virt(table) + ((va >> 12) & 511);
+
+		*e = pa | HW_PTE_TYPE_PAGE | HW_PTE_ATTRINDX(1) | HW_PTE_SH_IS | HW_PTE_AF |
+		     HW_PTE_NG | HW_PTE_AP_UNPRIV | HW_PTE_PXN | HW_PTE_UXN;
+		hw_dma_sync_for_device(t->dev, mm_virt_to_pa(e), 8);
+	}
+}
+
+static void as_wait(struct hw_device *dev, unsigned int as)
+{
+	while (hw_mmio_read32(dev, HW_MMU_AS(as) + HW_AS_STATUS) & HW_AS_STATUS_AS_ACTIVE)
+		;
+}
+
+static void as_cmd(struct hw_device *dev, unsigned int as, uint32_t cmd)
+{
+	as_wait(dev, as);
+	hw_mmio_write32(dev, HW_MMU_AS(as) + HW_AS_COMMAND, cmd);
+	as_wait(dev, as);
+}
+
+static void as_write64(struct hw_device *dev, unsigned int as, uint32_t reg, uint64_t v)
+{
+	hw_mmio_write32(dev, HW_MMU_AS(as) + reg, (uint32_t)v);
+	hw_mmio_write32(dev, HW_MMU_AS(as) + reg + 4, (uint32_t)(v >> 32));
+}
+
+/* ---- measurements ---- */
+
+static volatile uint64_t sink;
+
+/* Reads per second of plain loads through @ptrs. */
+static double plain_rate(uint64_t *const *ptrs, unsigned int n)
+{
+	uint64_t t0 = now_ns(), t, count = 0, sum = 0;
+
+	do {
+		for (unsigned int i = 0; i < n; i++)
+			sum += *(volatile uint64_t *)ptrs[i];
+		count += n;
+		t = now_ns();
+	} while (t - t0 < RUN_NS);
+	sink = sum;
+	return (double)count * 1e9 / (double)(t - t0);
+}
+
+/* Reads per second of translated reads of @vas on @as. */
+static double gpu_rate(struct hw_device *dev, unsigned int as, const uint64_t *vas, unsigned int n)
+{
+	uint64_t t0 = now_ns(), t, count = 0, sum = 0, v = 0;
+
+	do {
+		for (unsigned int i = 0; i < n; i++) {
+			if (hw_read64(dev, as, vas[i], &v, NULL))
+				abort();
+			sum += v;
+		}
+		count += n;
+		t = now_ns();
+	} while (t - t0 < RUN_NS);
+	sink = sum;
+	return (double)count * 1e9 / (double)(t - t0);
+}
+
+static void run_reads(struct bt *t, const char *name, const phys_addr_t *pages,
+		      unsigned int npages)
+{
+	static uint64_t vas[SEQ_LEN];
+	static uint64_t *ptrs[SEQ_LEN];
+	double plain, gpu;
+
+	/* Page-interleaved: consecutive reads touch consecutive pages. */
+	for (unsigned int i = 0; i < SEQ_LEN; i++) {
+		unsigned int page = i % npages;
+		uint64_t off = ((uint64_t)(i / npages) * 64) & 0xfff;
+
+		vas[i] = BASE_VA + (uint64_t)page * 4096 + off;
+		ptrs[i] = (uint64_t *)((char *)mm_pa_to_virt(pages[page]) + off);
+	}
+	gpu_rate(t->dev, 1, vas, SEQ_LEN);		/* warm up: fill the TLB */
+	plain = plain_rate(ptrs, SEQ_LEN);
+	gpu = gpu_rate(t->dev, 1, vas, SEQ_LEN);
+	bench_report("hw", name, gpu, "reads/s", plain);
+}
+
+void bench_hw_run(void)
+{
+	struct mm_budget_config bc = { .name = "bench-hw", .limit_bytes = 64ull << 20,
+				       .no_background_reclaim = true };
+	struct hw_config cfg;
+	struct bt t = { 0 };
+	static phys_addr_t pages[MISS_PAGES];
+	uint64_t t0, n = 0;
+
+	t.b = mm_budget_create(&bc);
+	if (IS_ERR(t.b))
+		abort();
+	hw_config_default(&cfg);
+	cfg.tlb_entries = 64;
+	cfg.as_cmd_ns = 0;
+	cfg.flush_ns = 0;
+	t.dev = hw_device_create(&cfg);
+	if (IS_ERR(t.dev))
+		abort();
+	t.root = bt_table(&t);
+	for (unsigned int i = 0; i < MISS_PAGES; i++) {
+		if (mm_alloc_pages(t.b, 0, MM_GFP_ZERO, MM_OWNER_BO, 1, &pages[i]))
+			abort();
+		bt_map(&t, BASE_VA + (uint64_t)i * 4096, pages[i]);
+	}
+	as_write64(t.dev, 1, HW_AS_TRANSTAB_LO, t.root);
+	as_write64(t.dev, 1, HW_AS_MEMATTR_LO, 0x4c4c4c4c8c4c8f4cull);
+	as_write64(t.dev, 1, HW_AS_TRANSCFG_LO, HW_AS_TRANSCFG_PTW_MEMATTR_WB |
+		   HW_AS_TRANSCFG_PTW_RA | HW_AS_TRANSCFG_ADRMODE_AARCH64_4K |
+		   HW_AS_TRANSCFG_INA_BITS(55 - 48));
+	as_cmd(t.dev, 1, HW_AS_COMMAND_UPDATE);
+
+	run_reads(&t, "read_tlb_hit", pages, HIT_PAGES);
+	run_reads(&t, "read_tlb_miss", pages, MISS_PAGES);
+
+	as_write64(t.dev, 1, HW_AS_LOCKADDR_LO, BASE_VA | 14);
+	t0 = now_ns();
+	do {
+		for (int i = 0; i < 64; i++) {
+			as_cmd(t.dev, 1, HW_AS_COMMAND_LOCK);
+			as_cmd(t.dev, 1, HW_AS_COMMAND_UNLOCK);
+		}
+		n += 64;
+	} while (now_ns() - t0 < RUN_NS);
+	bench_report("hw", "lock_unlock", (double)(now_ns() - t0) / (double)n, "ns", 0);
+
+	if (hw_checker_violations(t.dev))
+		u_warn("bench", "hw: the checker reported %lu violations", hw_checker_violations(t.dev));
+	hw_device_destroy(t.dev);
+	for (unsigned int i = 0; i < MISS_PAGES; i++)
+		mm_free_pages(t.b, pages[i], 0);
+	for (unsigned int i = 0; i < t.nr_tables; i++)
+		mm_free_pages(t.b, t.tables[i], 0);
+	mm_budget_destroy(t.b);
+}
