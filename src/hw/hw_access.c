@@ -347,7 +347,7 @@ static inline uint64_t access_begin(const struct hw_device *dev, struct hw_agent
 
 	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
 	if (unlikely(__atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED) & HW_FAST_FENCE))
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hw__full_fence();
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return s;
@@ -367,7 +367,7 @@ void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as)
 	if (!__atomic_load_n(&dev->nr_agents, __ATOMIC_RELAXED))
 		return;
 	if (dev->need_fence)
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hw__full_fence();
 	else if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
 		u_panic("hw: membarrier(PRIVATE_EXPEDITED) failed after registration");
 	for (unsigned int i = 0; i < HW_MAX_AGENTS; i++) {
@@ -905,7 +905,7 @@ int hw_read64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t *val
 	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
 	flags = __atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED);
 	if (unlikely(flags & HW_FAST_FENCE))
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hw__full_fence();
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (unlikely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) != aa->fast_state))
@@ -947,7 +947,7 @@ int hw_write64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t val
 	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
 	flags = __atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED);
 	if (unlikely(flags & HW_FAST_FENCE))
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hw__full_fence();
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (unlikely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) != aa->fast_state))
