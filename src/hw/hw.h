@@ -201,8 +201,12 @@ struct hw_fault {
  * Return: 0; -EFAULT if the MMU faulted (FAULTSTATUS/FAULTADDRESS latched if
  * no fault was pending, MMU IRQ raised, the AS stops translating until the
  * driver re-programs it with UPDATE); -EIO if the AS is stopped after an
- * earlier fault or its translation is disabled (ADRMODE UNMAPPED); -ENODEV
- * if @as is not present; -EINVAL for a zero length or a @va + @len overflow.
+ * earlier fault or its translation is disabled (ADRMODE UNMAPPED), or the
+ * PA lies outside DRAM (a GPU bus fault: GPU_FAULTSTATUS latched,
+ * GPU_IRQ_FAULT raised); -ENODEV if @as is not present; -EINVAL for a zero
+ * length or a @va + @len overflow; -EBUSY if more than 64 threads act as
+ * GPU units on the device at once. A block access stops at the first page
+ * that fails, with the pages before it done.
  */
 int hw_access(struct hw_device *dev, unsigned int as, uint64_t va, enum hw_access_type type,
 	      void *buf, size_t len, struct hw_fault *fault);
@@ -242,7 +246,7 @@ void hw_dma_sync_for_device(struct hw_device *dev, phys_addr_t pa, size_t len);
 
 /**
  * struct hw_as_stats - counters of one address space (all GPU units together).
- * @accesses: accesses issued.
+ * @accesses: accesses issued (a block access counts once per page it touches).
  * @tlb_hits: translations served by a TLB.
  * @tlb_misses: translations that walked the tables.
  * @walks: table walks (equals @tlb_misses unless the TLB is disabled).

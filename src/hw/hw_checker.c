@@ -532,17 +532,17 @@ static void change_on_as(struct emitter *em, unsigned int as)
 	if (flags & HW_ASF_LOCKED)
 		hw__report(dev, HW_NOTE_UNLOCKED_CHANGE, (int)as, em->start, em->desc_pa,
 			   em->old_desc, em->new_desc,
-			   "translation of [0x%llx, 0x%llx] changed (level-%u descriptor) outside the "
-			   "locked region [0x%llx, 0x%llx]; any GPU access there before an UNLOCK/FLUSH "
-			   "covering it or an UPDATE is a violation",
+			   "[0x%llx, 0x%llx] remapped (level-%u descriptor) outside the locked region "
+			   "[0x%llx, 0x%llx]; a GPU access before a covering UNLOCK/FLUSH or UPDATE "
+			   "is a violation",
 			   (unsigned long long)em->start, (unsigned long long)em->last, em->level,
 			   (unsigned long long)a->lock_start, (unsigned long long)a->lock_last);
 	else
 		hw__report(dev, HW_NOTE_UNLOCKED_CHANGE, (int)as, em->start, em->desc_pa,
 			   em->old_desc, em->new_desc,
-			   "translation of [0x%llx, 0x%llx] changed (level-%u descriptor) with no region "
-			   "locked; any GPU access there before an UNLOCK/FLUSH covering it or an UPDATE "
-			   "is a violation", (unsigned long long)em->start,
+			   "[0x%llx, 0x%llx] remapped (level-%u descriptor) with no region locked; a "
+			   "GPU access before a covering UNLOCK/FLUSH or UPDATE is a violation",
+			   (unsigned long long)em->start,
 			   (unsigned long long)em->last, em->level);
 	dirty_add(a, em->start, em->last);
 	hw__as_set_flags_locked(dev, as, HW_ASF_DIRTY, 0);

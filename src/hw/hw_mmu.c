@@ -239,9 +239,8 @@ static void as_lock(struct hw_device *dev, unsigned int as)
 		if (start > a->lock_start || last < a->lock_last)
 			hw__report(dev, HW_VIOL_LOCK_WHILE_LOCKED, (int)as, start, 0,
 				   a->lock_start, start,
-				   "LOCK of [0x%llx, 0x%llx] while [0x%llx, 0x%llx] is locked and not "
-				   "contained in the new region (only widening is allowed); the new "
-				   "region replaces the old one",
+				   "LOCK [0x%llx, 0x%llx] while [0x%llx, 0x%llx] is locked and not inside "
+				   "the new region (only widening is allowed); the new region replaces it",
 				   (unsigned long long)start, (unsigned long long)last,
 				   (unsigned long long)a->lock_start, (unsigned long long)a->lock_last);
 	}
@@ -311,8 +310,8 @@ static bool as_command(struct hw_device *dev, unsigned int as, uint32_t cmd)
 	u_dbg(MOD, "AS%u: %s", as, text);
 	if (a->cmd_pending)
 		hw__report(dev, HW_VIOL_CMD_WHILE_ACTIVE, (int)as, 0, 0, 0, cmd,
-			   "%s written before the driver saw AS_ACTIVE clear after the previous "
-			   "command (poll AS_STATUS until AS_ACTIVE reads 0 first)", text);
+			   "%s written before AS_ACTIVE was seen clear after the previous command "
+			   "(poll AS_STATUS until it reads 0)", text);
 	a->drain_mask = 0;
 	switch (cmd) {
 	case HW_AS_COMMAND_NOP:
