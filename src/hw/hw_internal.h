@@ -109,12 +109,14 @@ struct hw_tlb_entry {
  * struct hw_walk_ctx - the latched configuration a walk uses (an agent's snapshot of its AS).
  * @root: PA of the root table.
  * @transcfg: latched TRANSCFG.
+ * @memattr: latched MEMATTR.
  * @epoch: the checker's tracking epoch of the latched tree (0 = untracked).
  * @start_level: level of the root table.
  */
 struct hw_walk_ctx {
 	phys_addr_t root;
 	uint64_t transcfg;
+	uint64_t memattr;
 	uint64_t epoch;
 	unsigned int start_level;
 };

@@ -210,6 +210,7 @@ static void as_update(struct hw_device *dev, unsigned int as)
 		/* Bits [3:0] of TRANSTAB are not address bits (kbase masks them). */
 		a->ctx.root = a->transtab & ~0xfull;
 		a->ctx.transcfg = a->transcfg;
+		a->ctx.memattr = a->memattr;
 		a->ctx.start_level = dev->start_level;
 		break;
 	case HW_AS_TRANSCFG_ADRMODE_IDENTITY:
@@ -326,9 +327,14 @@ static bool as_command(struct hw_device *dev, unsigned int as, uint32_t cmd)
 		as_unlock(dev, as, cmd);
 		break;
 	case HW_AS_COMMAND_FLUSH_PT:
-	case HW_AS_COMMAND_FLUSH_MEM:
 		dev->latest_flush_id++;
 		as_unlock(dev, as, cmd);
+		break;
+	case HW_AS_COMMAND_FLUSH_MEM:
+		/* "Wait for outstanding memory accesses": AS_ACTIVE drains them. */
+		dev->latest_flush_id++;
+		as_unlock(dev, as, cmd);
+		hw__drain_snapshot_locked(dev, as);
 		break;
 	}
 	a->cmd_pending = true;

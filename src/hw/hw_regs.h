@@ -356,6 +356,10 @@
 #define HW_EXC_ADDR_SIZE_FAULT_IN	0xe0u
 /** HW_EXC_ADDR_SIZE_FAULT_OUT() - output address beyond the PA size at @level: 0xE4 + level. */
 #define HW_EXC_ADDR_SIZE_FAULT_OUT(level) (0xe4u + (level))
+/** HW_EXC_MEM_ATTR_FAULT() - the leaf's MEMATTR byte has type FAULT, at @level: 0xE8 + level. */
+#define HW_EXC_MEM_ATTR_FAULT(level)	(0xe8u + (level))
+/** HW_MEMATTR_TYPE_FAULT - MEMATTR byte type field [7:6] value that makes accesses fault. */
+#define HW_MEMATTR_TYPE_FAULT		3u
 /** HW_EXC_GPU_BUS_FAULT - GPU_FAULTSTATUS: an access to a physical address outside memory. */
 #define HW_EXC_GPU_BUS_FAULT		0x80u
 

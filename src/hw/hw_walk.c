@@ -23,7 +23,9 @@
  * bus fault, 0xD0 + level); an invalid or reserved descriptor is a
  * translation fault at its level (0xC0 + level); a leaf with AF clear is
  * an access-flag fault (0xD8 + level) unless TRANSCFG.DISABLE_AF_FAULT;
- * then permissions (hw__perm_exc(), 0xC8 + level). The level reported is
+ * a leaf whose AttrIndx selects a MEMATTR byte of type FAULT (3 << 6) is a
+ * memory-attribute fault (0xE8 + level); then permissions (hw__perm_exc(),
+ * 0xC8 + level). The level reported is
  * the level of the descriptor that caused the fault: the references do not
  * say which level the hardware reports (UNCONFIRMED), this is the
  * architecture's rule for stage-1 faults.
@@ -216,6 +218,10 @@ void hw__walk(struct hw_device *dev, const struct hw_walk_ctx *ctx, uint64_t va,
 		}
 		if (!(d & HW_PTE_AF) && !(ctx->transcfg & HW_AS_TRANSCFG_DISABLE_AF_FAULT)) {
 			w->exc = HW_EXC_ACCESS_FLAG_FAULT(level);
+			return;
+		}
+		if (((ctx->memattr >> (((d >> 2) & 7) * 8)) & 0xff) >> 6 == HW_MEMATTR_TYPE_FAULT) {
+			w->exc = HW_EXC_MEM_ATTR_FAULT(level);
 			return;
 		}
 		w->perm = leaf_perm(d);

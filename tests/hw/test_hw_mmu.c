@@ -492,6 +492,7 @@ struct fault_case {
 	enum hw_access_type type;
 	uint32_t exc;		/* 0: the access must succeed */
 	uint64_t transcfg;	/* extra TRANSCFG bits */
+	uint64_t memattr;	/* MEMATTR, 0: panthor's */
 };
 
 static void fc_empty(struct fault_env *e) { (void)e; }
@@ -533,26 +534,28 @@ static void fc_bus_table(struct fault_env *e)
 }
 
 static const struct fault_case fault_cases[] = {
-	/* 0 */ { fc_empty, 0x1000, HW_ACCESS_READ, 0xc0, 0 },
-	/* 1 */ { fc_l1, 0x1000, HW_ACCESS_READ, 0xc1, 0 },
-	/* 2 */ { fc_l2, 0x1000, HW_ACCESS_WRITE, 0xc2, 0 },
-	/* 3 */ { fc_l3, 0x1000, HW_ACCESS_READ, 0xc3, 0 },
-	/* 4 */ { fc_l3_type01, 0x1000, HW_ACCESS_READ, 0xc3, 0 },
-	/* 5 */ { fc_l0_block, 0x1000, HW_ACCESS_READ, 0xc0, 0 },
-	/* 6 */ { fc_ro, 0x1000, HW_ACCESS_WRITE, 0xcb, 0 },
-	/* 7 */ { fc_ro, 0x1000, HW_ACCESS_ATOMIC, 0xcb, 0 },
-	/* 8 */ { fc_ro, 0x1000, HW_ACCESS_READ, 0, 0 },
-	/* 9 */ { fc_noexec, 0x1000, HW_ACCESS_EXECUTE, 0xcb, 0 },
-	/* 10 */ { fc_pxn, 0x1000, HW_ACCESS_EXECUTE, 0, 0 },
-	/* 11 */ { fc_priv, 0x1000, HW_ACCESS_READ, 0xcb, 0 },
-	/* 12 */ { fc_block_ro, 0x200000, HW_ACCESS_WRITE, 0xca, 0 },
-	/* 13 */ { fc_no_af, 0x1000, HW_ACCESS_READ, 0xdb, 0 },
-	/* 14 */ { fc_block_no_af, 0x3ff000, HW_ACCESS_READ, 0xda, 0 },
-	/* 15 */ { fc_no_af, 0x1000, HW_ACCESS_READ, 0, HW_AS_TRANSCFG_DISABLE_AF_FAULT },
-	/* 16 */ { fc_empty, 1ull << 48, HW_ACCESS_READ, 0xe0, 0 },
-	/* 17 */ { fc_out_pa, 0x1000, HW_ACCESS_READ, 0xe7, 0 },
-	/* 18 */ { fc_out_table, 0x1000, HW_ACCESS_READ, 0xe5, 0 },
-	/* 19 */ { fc_bus_table, 0x1000, HW_ACCESS_READ, 0xd3, 0 },
+	/* 0 */ { fc_empty, 0x1000, HW_ACCESS_READ, 0xc0, 0, 0 },
+	/* 1 */ { fc_l1, 0x1000, HW_ACCESS_READ, 0xc1, 0, 0 },
+	/* 2 */ { fc_l2, 0x1000, HW_ACCESS_WRITE, 0xc2, 0, 0 },
+	/* 3 */ { fc_l3, 0x1000, HW_ACCESS_READ, 0xc3, 0, 0 },
+	/* 4 */ { fc_l3_type01, 0x1000, HW_ACCESS_READ, 0xc3, 0, 0 },
+	/* 5 */ { fc_l0_block, 0x1000, HW_ACCESS_READ, 0xc0, 0, 0 },
+	/* 6 */ { fc_ro, 0x1000, HW_ACCESS_WRITE, 0xcb, 0, 0 },
+	/* 7 */ { fc_ro, 0x1000, HW_ACCESS_ATOMIC, 0xcb, 0, 0 },
+	/* 8 */ { fc_ro, 0x1000, HW_ACCESS_READ, 0, 0, 0 },
+	/* 9 */ { fc_noexec, 0x1000, HW_ACCESS_EXECUTE, 0xcb, 0, 0 },
+	/* 10 */ { fc_pxn, 0x1000, HW_ACCESS_EXECUTE, 0, 0, 0 },
+	/* 11 */ { fc_priv, 0x1000, HW_ACCESS_READ, 0xcb, 0, 0 },
+	/* 12 */ { fc_block_ro, 0x200000, HW_ACCESS_WRITE, 0xca, 0, 0 },
+	/* 13 */ { fc_no_af, 0x1000, HW_ACCESS_READ, 0xdb, 0, 0 },
+	/* 14 */ { fc_block_no_af, 0x3ff000, HW_ACCESS_READ, 0xda, 0, 0 },
+	/* 15 */ { fc_no_af, 0x1000, HW_ACCESS_READ, 0, HW_AS_TRANSCFG_DISABLE_AF_FAULT, 0 },
+	/* 16 */ { fc_empty, 1ull << 48, HW_ACCESS_READ, 0xe0, 0, 0 },
+	/* 17 */ { fc_out_pa, 0x1000, HW_ACCESS_READ, 0xe7, 0, 0 },
+	/* 18 */ { fc_out_table, 0x1000, HW_ACCESS_READ, 0xe5, 0, 0 },
+	/* 19 */ { fc_bus_table, 0x1000, HW_ACCESS_READ, 0xd3, 0, 0 },
+	/* 20 */ { fc_l3, 0x2000, HW_ACCESS_READ, 0xeb, 0, HT_MEMATTR | 0xc000 },
+	/* 21 */ { fc_block_ro, 0x200000, HW_ACCESS_READ, 0xea, 0, HT_MEMATTR | 0xc000 },
 };
 
 static int do_access(struct hw_device *dev, uint64_t va, enum hw_access_type type,
@@ -581,7 +584,7 @@ static void run_fault_case(const struct fault_case *c)
 	e.block = ht_block2m(&t, MM_OWNER_BO, 0xfb);
 	c->setup(&e);
 	ht_as_write64(t.dev, AS, HW_AS_TRANSTAB_LO, pt.root);
-	ht_as_write64(t.dev, AS, HW_AS_MEMATTR_LO, HT_MEMATTR);
+	ht_as_write64(t.dev, AS, HW_AS_MEMATTR_LO, c->memattr ? c->memattr : HT_MEMATTR);
 	ht_as_write64(t.dev, AS, HW_AS_TRANSCFG_LO, HT_TRANSCFG_48 | c->transcfg);
 	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UPDATE);
 	wr(t.dev, HW_MMU_INT_MASK, 0xffff);
@@ -613,6 +616,7 @@ static void run_fault_case(const struct fault_case *c)
 	wr(t.dev, HW_MMU_INT_CLEAR, HW_MMU_PAGE_FAULT(AS));
 	T_ASSERT_EQ_U64(rd(t.dev, HW_MMU_INT_RAWSTAT), 0);
 	ht_pt_map4k(&pt, 0x40005000, e.page, 0);	/* while stopped: no note */
+	ht_as_write64(t.dev, AS, HW_AS_MEMATTR_LO, HT_MEMATTR);
 	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UPDATE);
 	T_ASSERT_OK(do_access(t.dev, 0x40005000, HW_ACCESS_WRITE, &f));
 	T_ASSERT_EQ_U64(rd(t.dev, HW_MMU_AS(AS) + HW_AS_FAULTSTATUS), fs);
@@ -646,6 +650,8 @@ FAULT_CASE(16, "address-size-in")
 FAULT_CASE(17, "address-size-out-leaf")
 FAULT_CASE(18, "address-size-out-table")
 FAULT_CASE(19, "translation-table-bus")
+FAULT_CASE(20, "memory-attribute-page")
+FAULT_CASE(21, "memory-attribute-2m-block")
 
 T_TEST(fault_bus, "hw/mmu/fault/gpu-bus-fault")
 {
