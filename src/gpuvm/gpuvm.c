@@ -54,8 +54,9 @@
  *
  * Repeated mappings. A VA whose gem.range W is non-zero maps the object
  * window [0, W) over and over: address a + d is backed by offset
- * (f + d) mod W, and 0 <= f < W. Panthor uses this for MAP_SPARSE, where one
- * small dummy BO (2 MiB) backs a resource of any size. When such a VA is
+ * (f + d) mod W, and 0 <= f < W. Our panthor uses this for MAP_SPARSE, where
+ * one small dummy BO backs a resource of any size (2 MiB here; upstream's size
+ * is unconfirmed, reference §1.8). When such a VA is
  * split at any address x, the piece that starts at x gets offset
  * (f + (x - a)) mod W: it keeps the phase, so every address is still backed
  * by the same offset as before the split. The keep test compares offsets the
@@ -393,7 +394,10 @@
  * external: a job on the VM must lock its resv too, so the VM keeps those
  * vm_bos on its extobj list. A vm_bo whose object lost its backing is
  * flagged evicted and kept on the VM's evict list; before the next job,
- * gpuvm_validate_evicted() asks the driver to bring each one back.
+ * gpuvm_validate_evicted() asks the driver to bring each one back. The extobj
+ * list is filled only by gpuvm_bo_extobj_add() (the driver decides when, as in
+ * the kernel), but gpuvm_validate() insists that every external vm_bo it can
+ * reach is on it: call it before the first VA is linked.
  *
  * Locking. The tree and the VA fields belong to the driver's VM lock
  * (panthor's op lock): the library takes no lock for them and the driver
@@ -415,6 +419,10 @@
  *    gpuvm_extobj_for_each() walks the extobj list for the driver to lock;
  *    vm_bo_validate gets the caller's cookie instead of a drm_exec;
  *  - a zero-sized range is never valid;
+ *  - no address-ordered VA list beside the tree: in-order walks step through
+ *    the tree (O(1) amortised per step);
+ *  - the prealloc'd vm_bo of gpuvm_bo_obtain_prealloc() is freed outside the
+ *    object's lock, and gpuvm_bo_obtain() allocates with no lock held;
  *  - gpuvm_validate() checks the invariants (the kernel has no such helper).
  */
 #include "gpuvm/gpuvm.h"

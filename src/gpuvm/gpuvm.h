@@ -451,7 +451,8 @@ bool gpuvm_is_extobj(const struct gpuvm *vm, const struct gpuvm_gem *obj);
  * gpuva_insert() - add @va (whose va, gem and flags fields are set) to the
  * tree of @vm; takes a reference on @vm for it.
  * @vm: the VM.
- * @va: a VA not in any tree.
+ * @va: a VA not in any tree: zero-initialised, or initialised by gpuva_map(),
+ *      or taken out by gpuva_remove(); its va, gem and flags fields set.
  *
  * Return: 0; -EINVAL when the range is not valid for @vm (gpuvm_range_valid())
  * or a repeated mapping has no object or an offset outside its window;
