@@ -55,12 +55,12 @@
  * Repeated mappings. A VA whose gem.range W is non-zero maps the object
  * window [0, W) over and over: address a + d is backed by offset
  * (f + d) mod W, and 0 <= f < W. Our panthor uses this for MAP_SPARSE, where
- * one small dummy BO backs a resource of any size (2 MiB here; upstream's size
- * is unconfirmed, reference §1.8). When such a VA is
- * split at any address x, the piece that starts at x gets offset
- * (f + (x - a)) mod W: it keeps the phase, so every address is still backed
- * by the same offset as before the split. The keep test compares offsets the
- * same way, modulo W, and requires equal windows.
+ * one small dummy BO backs a resource of any size (2 MiB here; upstream's
+ * size is unconfirmed, reference §1.8). When such a VA is split at any
+ * address x, the piece that starts at x gets offset (f + (x - a)) mod W: it
+ * keeps the phase, so every address is still backed by the same offset as
+ * before the split. The keep test compares offsets the same way, modulo W,
+ * and requires equal windows.
  *
  * The unmerged drm_gpuvm REPEAT proposal (reference §3.4) gave every split
  * piece the *same* offset as the original. That is only correct when the
@@ -397,7 +397,7 @@
  * gpuvm_validate_evicted() asks the driver to bring each one back. The extobj
  * list is filled only by gpuvm_bo_extobj_add() (the driver decides when, as in
  * the kernel), but gpuvm_validate() insists that every external vm_bo it can
- * reach is on it: call it before the first VA is linked.
+ * reach is on it: add a vm_bo before linking its first VA.
  *
  * Locking. The tree and the VA fields belong to the driver's VM lock
  * (panthor's op lock): the library takes no lock for them and the driver
