@@ -64,13 +64,16 @@ enum mm_owner_kind {
 /**
  * struct mm_frame - metadata of one frame.
  * @state: enum mm_frame_state.
- * @order: for the first frame of a block (free or allocated), the block's order.
+ * @order: for the first frame of a block (free or allocated), the block's
+ *         order; MM_ORDER_TAIL for every other frame of the block.
  * @owner_kind: enum mm_owner_kind, for allocated frames.
  * @budget: index of the budget the frame is charged to (0 = none).
  * @owner_id: owner's identifier (BO id, VM id), for reports.
- * @head: the frame is the first of its block.
  * @priv: a word for the owner while allocated (the page-table library keeps
- *        its valid-entry count here); the free lists use it while free.
+ *        its valid-entry count here).
+ * @free: while the frame heads a free block: the free list's links.
+ * @next: next free block of the same order (frame number), or none.
+ * @prev: previous free block of the same order (frame number), or none.
  *
  * Written under the arena lock when a block changes hands; @owner_kind,
  * @owner_id and @priv by the owner while it holds the frame. Read racily by
@@ -90,6 +93,9 @@ struct mm_frame {
 		} free;
 	};
 };
+
+/** MM_ORDER_TAIL - &struct mm_frame.order of a frame that does not start its block. */
+#define MM_ORDER_TAIL 0xff
 
 /* Direct map and metadata; valid once mm_arena_init() has run (any budget creation runs it). */
 extern uint8_t *mm__direct_map;
@@ -235,6 +241,19 @@ struct mm_budget_config {
 
 /**
  * struct mm_budget_stats - a snapshot of a budget's counters (pages unless named otherwise).
+ * @limit: the hard limit.
+ * @low_wmark: direct reclaim below this much free.
+ * @high_wmark: background reclaim target.
+ * @used: pages charged now.
+ * @peak: most pages ever charged at once.
+ * @allocs: successful block allocations.
+ * @frees: block frees.
+ * @failed_allocs: allocations that returned -ENOMEM (injected ones included).
+ * @direct_reclaims: direct reclaim passes run by allocating threads.
+ * @background_reclaims: reclaim passes run by the background reclaimer.
+ * @reclaimed: pages freed by shrinkers, both kinds of reclaim.
+ * @swap_slots: size of the swap area in slots (pages).
+ * @swap_used: slots in use.
  */
 struct mm_budget_stats {
 	uint64_t limit;

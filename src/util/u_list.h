@@ -23,12 +23,14 @@ struct u_list {
 
 #define U_LIST_INIT(name) { &(name), &(name) }
 
+/** u_list_init() - make @l an empty list (or a detached node). */
 static inline void u_list_init(struct u_list *l)
 {
 	l->next = l;
 	l->prev = l;
 }
 
+/** u_list_empty() - Return: true if the list headed by @l has no node. */
 static inline bool u_list_empty(const struct u_list *l)
 {
 	return l->next == l;
@@ -69,6 +71,7 @@ static inline void u_list_move_tail(struct u_list *n, struct u_list *head)
 	u_list_add_tail(n, head);
 }
 
+/** u_list_length() - Return: the number of nodes on the list headed by @head (O(n)). */
 static inline size_t u_list_length(const struct u_list *head)
 {
 	size_t n = 0;

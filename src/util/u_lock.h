@@ -102,7 +102,9 @@ struct u_ww_mutex {
 	struct u_ww_class *cls;
 };
 
+/** u_ww_mutex_init() - initialise @m as a mutex of ww class @cls. */
 void u_ww_mutex_init(struct u_ww_mutex *m, struct u_ww_class *cls);
+/** u_ww_mutex_fini() - destroy @m; it must not be held. */
 void u_ww_mutex_fini(struct u_ww_mutex *m);
 /** u_ww_acquire_init() - start a transaction on @cls; takes the next age ticket. */
 void u_ww_acquire_init(struct u_ww_acquire_ctx *ctx, struct u_ww_class *cls);
@@ -122,7 +124,9 @@ int u_ww_mutex_lock(struct u_ww_mutex *m, struct u_ww_acquire_ctx *ctx);
 void u_ww_mutex_lock_slow(struct u_ww_mutex *m, struct u_ww_acquire_ctx *ctx);
 /** u_ww_mutex_trylock() - Return: true if taken (with @ctx, which may be NULL). */
 bool u_ww_mutex_trylock(struct u_ww_mutex *m, struct u_ww_acquire_ctx *ctx);
+/** u_ww_mutex_unlock() - release @m (held by the caller). */
 void u_ww_mutex_unlock(struct u_ww_mutex *m);
+/** u_ww_mutex_is_held() - Return: true if the calling thread holds @m. */
 bool u_ww_mutex_is_held(const struct u_ww_mutex *m);
 #define u_ww_mutex_assert_held(m) u_ww_mutex__assert_held((m), __func__)
 void u_ww_mutex__assert_held(const struct u_ww_mutex *m, const char *func);

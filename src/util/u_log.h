@@ -54,6 +54,7 @@ void u_log_set_sink(u_log_sink_fn fn, void *cookie);
  * @fmt: printf format.
  */
 void u_log(enum u_log_level level, const char *module, const char *fmt, ...) U_PRINTF(3, 4);
+/** u_vlog() - u_log() with a va_list. */
 void u_vlog(enum u_log_level level, const char *module, const char *fmt, va_list ap);
 
 /** u_panic() - print the message and abort: an internal impossibility, never a user error. */

@@ -18,11 +18,13 @@ struct u_refcount {
 	int32_t v;
 };
 
+/** u_refcount_init() - set the count of a new object to @v. */
 static inline void u_refcount_init(struct u_refcount *r, int32_t v)
 {
 	__atomic_store_n(&r->v, v, __ATOMIC_RELAXED);
 }
 
+/** u_refcount_read() - Return: the current count (a snapshot). */
 static inline int32_t u_refcount_read(const struct u_refcount *r)
 {
 	return __atomic_load_n(&r->v, __ATOMIC_RELAXED);

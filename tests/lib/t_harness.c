@@ -14,7 +14,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/u_alloc.h"
 #include "util/u_fault.h"
@@ -111,6 +115,30 @@ const char *t_errname(int err)
 	}
 }
 
+bool t_expect_abort(void (*fn)(void *arg), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		t_fail(__FILE__, __LINE__, "fork failed");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		signal(SIGABRT, SIG_DFL);
+		fn(arg);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		t_fail(__FILE__, __LINE__, "waitpid failed");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
 uint64_t t_seed(void)
 {
 	if (!seed_set) {
@@ -152,11 +180,11 @@ unsigned long t_fault_loop(const struct t_fault_loop_ops *ops, void *ctx, bool p
 		if (ops->check)
 			ops->check(ctx);
 		if (ret == 0) {
-			if (!injected)
-				return n - 1;
-			/* The failure was absorbed (retried); undo and keep sweeping. */
+			/* Success: undo it, whether a failure was absorbed (retried) or none was injected. */
 			if (ops->undo)
 				ops->undo(ctx);
+			if (!injected)
+				return n - 1;
 		} else if (ret != -ENOMEM) {
 			t_fail(__FILE__, __LINE__, "fault loop point %lu%s: expected -ENOMEM, got %d (%s)",
 			       n, persistent ? " (persistent)" : "", ret, t_errname(-ret));

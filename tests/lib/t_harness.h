@@ -17,6 +17,7 @@
 
 typedef void (*t_test_fn)(void);
 
+/** t_register() - add test @fn under @name (T_TEST() calls it from a constructor). */
 void t_register(const char *name, t_test_fn fn);
 
 /**
@@ -28,13 +29,13 @@ void t_register(const char *name, t_test_fn fn);
 	{ t_register(name, fn); }                                            \
 	static void fn(void)
 
-/* Failure reporting: prints the location and message, marks the current test failed, and leaves it. */
-__attribute__((noreturn, format(printf, 3, 4)))
-void t_fail(const char *file, int line, const char *fmt, ...);
+/** t_fail() - print the location and message, mark the current test failed, and leave it. */
+void t_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
 /** t_skip() - end the current test as skipped with @why. */
-__attribute__((noreturn)) void t_skip(const char *why);
+void t_skip(const char *why) __attribute__((noreturn));
 /** t_note() - print a diagnostic line ("# ...") in the TAP stream. */
-__attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
+void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define T_ASSERT(cond) do {                                                    \
 	if (!(cond))                                                           \
@@ -85,6 +86,12 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 		       #ret, _r, t_errname((int)-_r));                         \
 } while (0)
 
+/**
+ * t_expect_abort() - run @fn(@arg) in a forked child with stderr silenced.
+ * Return: true if the child died of SIGABRT (a u_panic()), false otherwise.
+ */
+bool t_expect_abort(void (*fn)(void *arg), void *arg);
+
 /** t_errname() - Return: "ENOMEM" etc. for a positive errno (or "?"). */
 const char *t_errname(int err);
 
@@ -116,7 +123,8 @@ struct t_fault_loop_ops {
  * @resources at their starting values, and pass @check. A run that succeeds
  * although a failure was injected (a retry absorbed it) is undone and the
  * sweep goes on. The sweep ends at the first run where no failure was
- * injected, which must succeed.
+ * injected, which must succeed; that run is undone too, so the caller gets
+ * its starting state back.
  *
  * Return: the number of allocation points swept.
  */
