@@ -804,7 +804,7 @@ static enum arm_lpae_walk_action arm_lpae_dump_visit(void *arg, unsigned int lvl
 	iova &= ~(size - 1);
 	attr = (unsigned int)((pte & ARM_LPAE_PTE_ATTRINDX_MASK) >> ARM_LPAE_PTE_ATTRINDX_SHIFT);
 	snprintf(line, sizeof(line),
-		 "%*s0x%012" PRIx64 "-0x%012" PRIx64 " -> 0x%" PRIx64 " %s%s %s %s%s%s pte 0x%016" PRIx64,
+		 "%*s0x%012" PRIx64 "-0x%012" PRIx64 " -> 0x%" PRIx64 " %s%s %s %s %s%s%s pte 0x%016" PRIx64,
 		 (int)lvl * 2 + 2, "", iova, iova + size, arm_lpae_pte_pa(pte),
 		 arm_lpae_size_name(lvl), arm_lpae_pte_is_leaf(pte, lvl) ? "" : "(bad type)",
 		 (pte & ARM_LPAE_PTE_AP_RDONLY) ? "RO" : "RW",
@@ -844,7 +844,7 @@ static enum arm_lpae_walk_action arm_lpae_bad(struct arm_lpae_validate *v, unsig
 {
 	u_err(PGT_MOD, "validate: %s: level %u entry for 0x%" PRIx64 " (table 0x%" PRIx64
 	      " index %u) = 0x%016" PRIx64, what, lvl, iova,
-	      mm_virt_to_pa(ptep) & ~(MM_PAGE_SIZE - 1), arm_lpae_idx(iova, lvl), pte);
+	      (uint64_t)(mm_virt_to_pa(ptep) & ~(MM_PAGE_SIZE - 1)), arm_lpae_idx(iova, lvl), pte);
 	v->ret = -EUCLEAN;
 	return ARM_LPAE_WALK_STOP;
 }
