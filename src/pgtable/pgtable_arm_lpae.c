@@ -226,6 +226,101 @@ static inline uint64_t *arm_lpae_count(phys_addr_t table_pa)
 	return &mm_frame(table_pa)->priv;
 }
 
+/*
+ * The per-entry loops. They are the whole cost of a large map or unmap, so
+ * they are written for the compiler: fixed 4-way unrolling, independent
+ * accumulators for the reductions (the loads overlap instead of waiting on
+ * one OR chain), independent values for the stores. No calls inside.
+ */
+
+/* OR of @n entries: anything valid in the way? */
+static inline uint64_t arm_lpae_or_entries(const uint64_t *p, unsigned int n)
+{
+	const uint64_t *end4 = p + (n & ~3u), *end = p + n;
+	uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+
+	for (; p < end4; p += 4) {
+		a0 |= p[0];
+		a1 |= p[1];
+		a2 |= p[2];
+		a3 |= p[3];
+	}
+	for (; p < end; p++)
+		a0 |= *p;
+	return a0 | a1 | a2 | a3;
+}
+
+/* AND of @n entries (all valid?) and, in *@any, their OR (any table?). */
+static inline uint64_t arm_lpae_and_or_entries(const uint64_t *p, unsigned int n, uint64_t *any)
+{
+	const uint64_t *end2 = p + (n & ~1u), *end = p + n;
+	uint64_t a0 = ~0ull, a1 = ~0ull, o0 = 0, o1 = 0;
+
+	for (; p < end2; p += 2) {
+		a0 &= p[0];
+		a1 &= p[1];
+		o0 |= p[0];
+		o1 |= p[1];
+	}
+	for (; p < end; p++) {
+		a0 &= *p;
+		o0 |= *p;
+	}
+	*any = o0 | o1;
+	return a0 & a1;
+}
+
+/* AND of @n entries: all valid? */
+static inline uint64_t arm_lpae_and_entries(const uint64_t *p, unsigned int n)
+{
+	const uint64_t *end4 = p + (n & ~3u), *end = p + n;
+	uint64_t a0 = ~0ull, a1 = ~0ull, a2 = ~0ull, a3 = ~0ull;
+
+	for (; p < end4; p += 4) {
+		a0 &= p[0];
+		a1 &= p[1];
+		a2 &= p[2];
+		a3 &= p[3];
+	}
+	for (; p < end; p++)
+		a0 &= *p;
+	return a0 & a1 & a2 & a3;
+}
+
+/* Store @n leaves @pte, @pte + @step, ... (one 8-byte store each). */
+static inline void arm_lpae_fill_leaves(uint64_t *p, unsigned int n, uint64_t pte, uint64_t step)
+{
+	const uint64_t step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
+	uint64_t *end4 = p + (n & ~3u), *end = p + n;
+
+	for (; p < end4; p += 4) {
+		arm_lpae_pte_store(&p[0], pte);
+		arm_lpae_pte_store(&p[1], pte + step);
+		arm_lpae_pte_store(&p[2], pte + step2);
+		arm_lpae_pte_store(&p[3], pte + step3);
+		pte += step4;
+	}
+	for (; p < end; p++) {
+		arm_lpae_pte_store(p, pte);
+		pte += step;
+	}
+}
+
+/* Store zero into @n entries. */
+static inline void arm_lpae_clear_entries(uint64_t *p, unsigned int n)
+{
+	uint64_t *end4 = p + (n & ~3u), *end = p + n;
+
+	for (; p < end4; p += 4) {
+		arm_lpae_pte_store(&p[0], 0);
+		arm_lpae_pte_store(&p[1], 0);
+		arm_lpae_pte_store(&p[2], 0);
+		arm_lpae_pte_store(&p[3], 0);
+	}
+	for (; p < end; p++)
+		arm_lpae_pte_store(p, 0);
+}
+
 /* io-pgtable's arm_lpae_prot_to_pte() for the S1 format, leaf type excluded. */
 static uint64_t arm_lpae_prot_to_pte(unsigned int prot)
 {
@@ -340,28 +435,41 @@ typedef enum arm_lpae_walk_action (*arm_lpae_visit_fn)(void *arg, unsigned int l
 static U_ALWAYS_INLINE void arm_lpae_walk(const struct pgtable *pt, uint64_t start,
 					  uint64_t end, arm_lpae_visit_fn visit, void *arg)
 {
-	uint64_t *tbl[ARM_LPAE_MAX_LEVELS];
-	unsigned int lvl = pt->start_level;
+	/*
+	 * The table being read stays in @cur (a register): the descent is a
+	 * chain of dependent loads and must not go through the stack. @up[]
+	 * only remembers the tables to return to. The direct-map base is read
+	 * once: the visitor's stores could alias the global.
+	 */
+	uint8_t *const dmap = mm_pa_to_virt(MM_PA_BASE);
+	const unsigned int start_level = pt->start_level;
+	unsigned int lvl = start_level, shift = arm_lpae_lvl_shift(lvl);
+	uint64_t *up[ARM_LPAE_MAX_LEVELS];
+	uint64_t *cur = pt->root;
 	uint64_t iova = start;
 
-	tbl[lvl] = pt->root;
 	for (;;) {
-		uint64_t *ptep = tbl[lvl] + arm_lpae_idx(iova, lvl);
+		uint64_t *ptep = cur + ((iova >> shift) & (ARM_LPAE_PTES_PER_TABLE - 1));
 		uint64_t pte = arm_lpae_pte_load(ptep);
 		enum arm_lpae_walk_action act = visit(arg, lvl, iova, ptep, pte);
 
-		if (act == ARM_LPAE_WALK_STOP)
-			return;
-		if (act == ARM_LPAE_WALK_DESCEND && arm_lpae_pte_is_table(pte, lvl)) {
+		/* Descending is the hot path (every level of a lookup): keep it the fall-through. */
+		if (likely(act == ARM_LPAE_WALK_DESCEND && arm_lpae_pte_is_table(pte, lvl))) {
+			up[lvl] = cur;
 			lvl++;
-			tbl[lvl] = arm_lpae_table_va(arm_lpae_pte_pa(pte));
+			shift -= ARM_LPAE_BITS_PER_LEVEL;
+			cur = (uint64_t *)(dmap + (arm_lpae_pte_pa(pte) - MM_PA_BASE));
 			continue;
 		}
-		iova = (iova | (arm_lpae_block_size(lvl) - 1)) + 1;
+		if (act == ARM_LPAE_WALK_STOP)
+			return;
+		iova = (iova | ((1ull << shift) - 1)) + 1;
 		if (iova >= end)
 			return;
-		while (lvl > pt->start_level && arm_lpae_idx(iova, lvl) == 0)
-			lvl--;
+		while (lvl > start_level && !((iova >> shift) & (ARM_LPAE_PTES_PER_TABLE - 1))) {
+			cur = up[--lvl];
+			shift += ARM_LPAE_BITS_PER_LEVEL;
+		}
 	}
 }
 
@@ -444,13 +552,14 @@ static bool arm_lpae_pgsize_ok(const struct pgtable *pt, uint64_t pgsize)
 	return u_is_power_of_2(pgsize) && (pgsize & pt->cfg.pgsize_bitmap);
 }
 
-/* True when [@addr, @addr + @count * @size) does not fit in @bits bits. */
+/* True when [@addr, @addr + @count * @size) does not fit in @bits bits (@size a power of 2). */
 static inline bool arm_lpae_out_of_range(uint64_t addr, uint64_t size, uint64_t count,
 					 unsigned int bits)
 {
-	uint64_t limit = 1ull << bits;
+	unsigned int shift = u_ffs64(size);
 
-	return count > limit / size || addr > limit - count * size;
+	return shift > bits || count > (1ull << (bits - shift)) ||
+	       addr > (1ull << bits) - (count << shift);
 }
 
 /*
@@ -535,9 +644,9 @@ static int arm_lpae_map_clear_way(struct pgtable *pt, phys_addr_t tbl_pa, uint64
 int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
 		      uint64_t pgcount, unsigned int prot, uint64_t *mapped)
 {
-	unsigned int leaf_lvl, lvl, idx, n, i;
+	unsigned int leaf_lvl, lvl, idx, n;
 	phys_addr_t tbl_pa;
-	uint64_t *ptep, pte, any;
+	uint64_t *ptep, pte;
 	int ret;
 
 	if (unlikely(!arm_lpae_pgsize_ok(pt, pgsize) || !pgcount))
@@ -571,20 +680,14 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 	ptep = arm_lpae_table_va(tbl_pa) + idx;
 
 	/* Check first, so a refused call changes nothing. */
-	any = 0;
-	for (i = 0; i < n; i++)
-		any |= ptep[i];
-	if (unlikely(any & ARM_LPAE_PTE_VALID)) {
+	if (unlikely(arm_lpae_or_entries(ptep, n) & ARM_LPAE_PTE_VALID)) {
 		ret = arm_lpae_map_clear_way(pt, tbl_pa, ptep, n, leaf_lvl, iova);
 		if (ret)
 			return ret;
 	}
 
-	pte = arm_lpae_prot_to_pte(prot) | arm_lpae_leaf_type(leaf_lvl) | pa;
-	for (i = 0; i < n; i++) {
-		arm_lpae_pte_store(&ptep[i], pte);
-		pte += pgsize;
-	}
+	arm_lpae_fill_leaves(ptep, n, arm_lpae_prot_to_pte(prot) | arm_lpae_leaf_type(leaf_lvl) | pa,
+			     pgsize);
 	*arm_lpae_count(tbl_pa) += n;
 	arm_lpae_sync(pt, ptep, n);
 	/* The leaves are stored before whatever the caller does next (TLB unlock). */
@@ -603,18 +706,21 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 static unsigned int arm_lpae_clear_run(struct pgtable *pt, uint64_t *ptep, unsigned int n,
 				       unsigned int lvl)
 {
-	uint64_t all = ~0ull, any = 0;
 	unsigned int i, k, run;
+	bool all_leaves;
 
-	for (i = 0; i < n; i++) {
-		all &= ptep[i];
-		any |= ptep[i];
+	if (lvl == ARM_LPAE_MAX_LEVELS - 1) {
+		/* Level 3 holds only pages. */
+		all_leaves = arm_lpae_and_entries(ptep, n) & ARM_LPAE_PTE_VALID;
+	} else {
+		/* Blocks are 01, tables 11: bit 1 set anywhere means a table. */
+		uint64_t any, all = arm_lpae_and_or_entries(ptep, n, &any);
+
+		all_leaves = (all & ARM_LPAE_PTE_VALID) &&
+			     !(any & (ARM_LPAE_PTE_TYPE_TABLE ^ ARM_LPAE_PTE_TYPE_BLOCK));
 	}
-	if (likely(all & ARM_LPAE_PTE_VALID) &&
-	    (lvl == ARM_LPAE_MAX_LEVELS - 1 || !(any & (ARM_LPAE_PTE_TYPE_TABLE ^ ARM_LPAE_PTE_TYPE_BLOCK)))) {
-		/* All valid, all leaves. */
-		for (i = 0; i < n; i++)
-			arm_lpae_pte_store(&ptep[i], 0);
+	if (likely(all_leaves)) {
+		arm_lpae_clear_entries(ptep, n);
 		arm_lpae_sync(pt, ptep, n);
 		return n;
 	}
@@ -733,7 +839,12 @@ static U_ALWAYS_INLINE uint64_t arm_lpae_lookup(struct pgtable *pt, uint64_t iov
 	if (unlikely(iova >> pt->cfg.ias))
 		return 0;
 	arm_lpae_walk(pt, iova, iova + 1, arm_lpae_lookup_visit, &l);
-	if (!arm_lpae_pte_valid(l.pte) || !arm_lpae_pte_is_leaf(l.pte, l.lvl))
+	/*
+	 * The walk stopped at a non-table entry: above level 3 a valid one is
+	 * a block (01); at level 3 only 11 is a page (01 is reserved there).
+	 */
+	if (!arm_lpae_pte_valid(l.pte) ||
+	    (l.lvl == ARM_LPAE_MAX_LEVELS - 1 && !arm_lpae_pte_is_leaf(l.pte, l.lvl)))
 		return 0;
 	*lvl = l.lvl;
 	return l.pte;
