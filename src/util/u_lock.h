@@ -49,6 +49,13 @@ bool u_mutex_is_held(const struct u_mutex *m);
 void u_mutex__assert_held(const struct u_mutex *m, const char *func);
 
 /**
+ * u_lock__tid() - Return: the calling thread's kernel thread id, cached in a
+ * thread-local variable (reset in a fork child). Private to u_mutex.c and
+ * u_lockdep.c, which print it in reports.
+ */
+int u_lock__tid(void);
+
+/**
  * struct u_ww_class - a class of wound/wait mutexes (all the dma_resv locks).
  * @name: printed in reports.
  * @stamp: next acquire-context ticket (lower = older = wins).

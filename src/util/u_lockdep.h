@@ -89,6 +89,25 @@ void u_might_reclaim(void);
 /** u_in_reclaim() - Return: true while this thread is inside reclaim. */
 bool u_in_reclaim(void);
 
+/*
+ * Private to the lock implementations (u_mutex.c): the run-time switch, read
+ * with one relaxed load on every lock and unlock so that a disabled lockdep
+ * costs a load and a branch. Everyone else calls u_lockdep_enabled().
+ */
+#ifdef PANTOMIME_LOCKDEP
+extern bool u_lockdep__on;
+/** u_lockdep__active() - Return: whether checking is on (inline fast path of u_lockdep_enabled()). */
+static inline bool u_lockdep__active(void)
+{
+	return __builtin_expect(__atomic_load_n(&u_lockdep__on, __ATOMIC_RELAXED), 0);
+}
+#else
+static inline bool u_lockdep__active(void)
+{
+	return false;
+}
+#endif
+
 /** u_lockdep_set_enabled() - turn checking on or off (process-wide; while no lock is held). */
 void u_lockdep_set_enabled(bool on);
 /** u_lockdep_enabled() - Return: whether checking is on. */
