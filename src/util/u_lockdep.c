@@ -75,10 +75,10 @@
  * lines rather than with backtrace_symbols_fd(), so that they go through
  * u_log (and its test sink) instead of straight to file descriptor 2, and
  * are not interleaved with other threads' output. A stack starts at the
- * caller of the lockdep entry point (for a lock, the wrapper: u_mutex_lock,
- * then its caller), found by its return address. Functions of an executable are
- * named only if it is linked with -rdynamic; otherwise the line gives
- * "object+offset" for addr2line.
+ * caller of the lockdep entry point (for a lock, the wrapper u_mutex_lock,
+ * then its caller), found by its return address. Functions of an
+ * executable are named only if it is linked with -rdynamic; otherwise the
+ * line gives "object+offset" for addr2line.
  */
 #include "u_lockdep.h"
 #include "u_lock.h"
