@@ -512,7 +512,7 @@ static void ld_check_order(struct ld_thread *t, struct u_lock_class *cls, const 
 	pthread_mutex_unlock(&ld_lock);
 }
 
-/* The per-thread rules for a blocking acquisition: recursion, one class twice, ww without context. */
+/* Per-thread rules for a blocking acquisition: recursion, one class twice, ww without ctx. */
 static void ld_check_self(struct ld_thread *t, struct u_lock_class *cls, const void *lock,
 			  struct u_ww_acquire_ctx *ctx)
 {
