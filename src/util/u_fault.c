@@ -152,7 +152,8 @@ static int parse_ulong(const char *val, unsigned long *out)
 {
 	char *end;
 
-	if (!val || !*val)
+	/* strtoul() would accept "-1" and wrap it to ULONG_MAX. */
+	if (!val || !*val || *val == '-' || *val == '+' || *val == ' ')
 		return -EINVAL;
 	errno = 0;
 	*out = strtoul(val, &end, 0);

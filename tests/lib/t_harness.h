@@ -48,7 +48,8 @@ void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 } while (0)
 
 #define T__CMP(a, op, b, T, fmt) do {                                          \
-	T _a = (T)(a), _b = (T)(b);                                            \
+	T _a = (T)(a);                                                         \
+	T _b = (T)(b);                                                         \
 	if (!(_a op _b))                                                       \
 		t_fail(__FILE__, __LINE__, "%s %s %s: " fmt " vs " fmt,        \
 		       #a, #op, #b, _a, _b);                                   \
