@@ -220,10 +220,30 @@ static inline uint64_t arm_lpae_pte_load(const uint64_t *ptep)
 	return __atomic_load_n(ptep, __ATOMIC_RELAXED);
 }
 
-/* The valid-entry count of a table frame lives in its metadata priv word. */
-static inline uint64_t *arm_lpae_count(phys_addr_t table_pa)
+/*
+ * The valid-entry count of a table frame lives in its metadata priv word.
+ * Only the (serialized) updater writes it; the GPU model's checker may read
+ * it at any time, hence relaxed atomic accesses, which cost nothing more
+ * than plain ones.
+ */
+static inline uint64_t arm_lpae_count(phys_addr_t table_pa)
 {
-	return &mm_frame(table_pa)->priv;
+	return __atomic_load_n(&mm_frame(table_pa)->priv, __ATOMIC_RELAXED);
+}
+
+static inline void arm_lpae_count_set(phys_addr_t table_pa, uint64_t count)
+{
+	__atomic_store_n(&mm_frame(table_pa)->priv, count, __ATOMIC_RELAXED);
+}
+
+/* Add @delta (possibly negative, as two's complement) and return the new count. */
+static inline uint64_t arm_lpae_count_add(phys_addr_t table_pa, uint64_t delta)
+{
+	uint64_t *priv = &mm_frame(table_pa)->priv;
+	uint64_t count = __atomic_load_n(priv, __ATOMIC_RELAXED) + delta;
+
+	__atomic_store_n(priv, count, __ATOMIC_RELAXED);
+	return count;
 }
 
 /*
@@ -351,7 +371,7 @@ static int arm_lpae_alloc_table(struct pgtable *pt, phys_addr_t *pa)
 	if (ret)
 		return ret < 0 ? ret : -ENOMEM;
 	U_ASSERT(mm_pa_valid(new_pa) && U_IS_ALIGNED(new_pa, MM_PAGE_SIZE));
-	*arm_lpae_count(new_pa) = 0;
+	arm_lpae_count_set(new_pa, 0);
 	pt->stats.tables_allocated++;
 	*pa = new_pa;
 	return 0;
@@ -382,7 +402,7 @@ static void arm_lpae_free_subtree(struct pgtable *pt, phys_addr_t pa, unsigned i
 {
 	if (lvl < ARM_LPAE_MAX_LEVELS - 1) {
 		const uint64_t *tbl = arm_lpae_table_va(pa);
-		uint64_t left = *arm_lpae_count(pa);
+		uint64_t left = arm_lpae_count(pa);
 
 		for (unsigned int i = 0; i < ARM_LPAE_PTES_PER_TABLE && left; i++) {
 			uint64_t pte = tbl[i];
@@ -585,12 +605,12 @@ static int arm_lpae_install_chain(struct pgtable *pt, phys_addr_t parent_pa, uns
 	for (j = 0; j + 1 < nr; j++) {
 		ptep = arm_lpae_table_va(chain[j]) + arm_lpae_idx(iova, lvl + 1 + j);
 		arm_lpae_pte_store(ptep, chain[j + 1] | ARM_LPAE_PTE_TYPE_TABLE);
-		*arm_lpae_count(chain[j]) = 1;
+		arm_lpae_count_set(chain[j], 1);
 		arm_lpae_sync(pt, ptep, 1);
 	}
 	ptep = arm_lpae_table_va(parent_pa) + arm_lpae_idx(iova, lvl);
 	arm_lpae_pte_publish(ptep, chain[0] | ARM_LPAE_PTE_TYPE_TABLE);
-	(*arm_lpae_count(parent_pa))++;
+	arm_lpae_count_add(parent_pa, 1);
 	arm_lpae_sync(pt, ptep, 1);
 	*leaf_pa = chain[nr - 1];
 	return 0;
@@ -625,7 +645,7 @@ static int arm_lpae_map_clear_way(struct pgtable *pt, phys_addr_t tbl_pa, uint64
 
 		if (!arm_lpae_pte_valid(pte))
 			continue;
-		if (!arm_lpae_pte_is_table(pte, lvl) || *arm_lpae_count(arm_lpae_pte_pa(pte)))
+		if (!arm_lpae_pte_is_table(pte, lvl) || arm_lpae_count(arm_lpae_pte_pa(pte)))
 			return arm_lpae_eexist(pt, iova + i * arm_lpae_block_size(lvl), lvl, pte);
 	}
 	for (i = 0; i < n; i++) {
@@ -635,7 +655,7 @@ static int arm_lpae_map_clear_way(struct pgtable *pt, phys_addr_t tbl_pa, uint64
 			continue;
 		arm_lpae_pte_store(&ptep[i], 0);
 		arm_lpae_sync(pt, &ptep[i], 1);
-		(*arm_lpae_count(tbl_pa))--;
+		arm_lpae_count_add(tbl_pa, -1ull);
 		arm_lpae_free_table(pt, arm_lpae_pte_pa(pte));
 	}
 	return 0;
@@ -688,7 +708,7 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 
 	arm_lpae_fill_leaves(ptep, n, arm_lpae_prot_to_pte(prot) | arm_lpae_leaf_type(leaf_lvl) | pa,
 			     pgsize);
-	*arm_lpae_count(tbl_pa) += n;
+	arm_lpae_count_add(tbl_pa, n);
 	arm_lpae_sync(pt, ptep, n);
 	/* The leaves are stored before whatever the caller does next (TLB unlock). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -759,7 +779,7 @@ uint64_t pgtable_unmap_pages(struct pgtable *pt, uint64_t iova, uint64_t pgsize,
 	while (done < pgcount) {
 		unsigned int lvl = pt->start_level, n, k;
 		phys_addr_t tbl_pa = pt->root_pa;
-		uint64_t *ptep;
+		uint64_t *ptep, left;
 
 		for (;;) {
 			uint64_t pte;
@@ -787,15 +807,15 @@ uint64_t pgtable_unmap_pages(struct pgtable *pt, uint64_t iova, uint64_t pgsize,
 		k = arm_lpae_clear_run(pt, ptep, n, lvl);
 		if (!k)
 			goto hole;
-		*arm_lpae_count(tbl_pa) -= k;
+		left = arm_lpae_count_add(tbl_pa, -(uint64_t)k);
 		/* Free tables as they become empty, upwards; never the root. */
-		while (lvl > pt->start_level && !*arm_lpae_count(tbl_pa)) {
+		while (!left && lvl > pt->start_level) {
 			lvl--;
 			arm_lpae_pte_store(path_ptep[lvl], 0);
 			arm_lpae_sync(pt, path_ptep[lvl], 1);
 			arm_lpae_free_table(pt, tbl_pa);
 			tbl_pa = path_pa[lvl];
-			(*arm_lpae_count(tbl_pa))--;
+			left = arm_lpae_count_add(tbl_pa, -1ull);
 		}
 		done += k;
 		iova += k * pgsize;
@@ -894,7 +914,7 @@ static void arm_lpae_dump_table(struct arm_lpae_dump *d, unsigned int lvl, phys_
 	char line[128];
 
 	snprintf(line, sizeof(line), "%*sL%u table @0x%" PRIx64 ", %" PRIu64 " valid",
-		 (int)lvl * 2, "", lvl, pa, *arm_lpae_count(pa));
+		 (int)lvl * 2, "", lvl, pa, arm_lpae_count(pa));
 	d->print(d->arg, line);
 }
 

@@ -7,6 +7,7 @@
  * against a reference model.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -857,6 +858,66 @@ T_TEST(sync_coherent, "pgtable/sync/coherent-never-calls")
 	T_ASSERT_EQ_INT(t->nr_syncs, 0);
 	pgtable_get_stats(t->pt, &st);
 	T_ASSERT_EQ_U64(st.syncs, 0);
+	tpt_free(t);
+}
+
+/* ---- concurrent readers --------------------------------------------------- */
+
+struct reader_ctx {
+	struct pgtable *pt;
+	uint64_t iova;
+	phys_addr_t pa;
+	bool stop;
+	unsigned long lookups, wrong;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader_ctx *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		for (unsigned int i = 0; i < 64; i++)
+			if (pgtable_iova_to_phys(r->pt, r->iova + i * SZ_4K) != r->pa + i * SZ_4K)
+				r->wrong++;
+		__atomic_store_n(&r->lookups, r->lookups + 64, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+T_TEST(concurrent_reader, "pgtable/concurrency/reader-during-updates")
+{
+	/*
+	 * A walker reading while the (single) updater changes other entries of
+	 * the same tables, as the GPU model does: the untouched translation
+	 * must never waver. Meant for ThreadSanitizer too: every descriptor
+	 * and count access shared with a reader is atomic.
+	 */
+	struct tpt *t = tpt_new(48, 40, PGTABLE_PGSIZE_4K_2M, true);
+	struct reader_ctx r = { .pt = t->pt, .iova = SZ_1G + 5 * SZ_2M, .pa = 0x80000000 };
+	pthread_t th;
+
+	T_ASSERT_OK(map_range(t, r.iova, r.pa, SZ_4K, 64, RW));
+	T_ASSERT_EQ_INT(pthread_create(&th, NULL, reader_main, &r), 0);
+	/* At least 3000 updates, and on until the reader has really run alongside. */
+	for (unsigned int i = 0; i < 3000 || (__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) < 20000 &&
+					      i < 3000000); i++) {
+		uint64_t slot = SZ_1G + (t_rand() % 512) * SZ_2M;
+
+		if (slot == SZ_1G + 5 * SZ_2M)
+			continue;
+		if (i & 1) {
+			T_ASSERT_OK(map_range(t, slot, 0x40000000, SZ_2M, 1, RW));
+			T_ASSERT_EQ_U64(pgtable_unmap_pages(t->pt, slot, SZ_2M, 1), SZ_2M);
+		} else {
+			T_ASSERT_OK(map_range(t, slot + SZ_4K, 0x40000000, SZ_4K, 3, RW));
+			T_ASSERT_EQ_U64(pgtable_unmap_pages(t->pt, slot + SZ_4K, SZ_4K, 3), 3 * SZ_4K);
+		}
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	T_ASSERT_EQ_INT(pthread_join(th, NULL), 0);
+	T_ASSERT_EQ_U64(r.wrong, 0);
+	T_ASSERT_GE_INT(r.lookups, 20000);
+	check_valid(t);
 	tpt_free(t);
 }
 
