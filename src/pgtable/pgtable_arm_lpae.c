@@ -64,6 +64,12 @@
  * synced). Reads of our own tables on the update path are plain loads: only
  * this thread writes them.
  *
+ * Cost (bench/bench_pgtable.c, callgrind against a plain loop storing the
+ * same entries, 5.0 instructions per entry): map 5.4 and unmap 4.3
+ * instructions per 4 KiB entry, map 5.3 per 2 MiB block, about 85 per
+ * iova_to_phys. The loops are 4-way unrolled with independent accumulators
+ * because the plain forms (one OR chain, 32-bit indices) cost twice that.
+ *
  * Deviations from io-pgtable, on purpose: @iova and @pa must be aligned to
  * @pgsize (io-pgtable masks low bits silently); the whole requested range
  * is checked against ias/oas, not only its start; unmap_pages covers the
@@ -710,8 +716,11 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 			     pgsize);
 	arm_lpae_count_add(tbl_pa, n);
 	arm_lpae_sync(pt, ptep, n);
-	/* The leaves are stored before whatever the caller does next (TLB unlock). */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	/*
+	 * No barrier here (io-pgtable's final wmb()): the caller's next release
+	 * operation, the register write that unlocks the region or a lock
+	 * release, orders these stores before anything it publishes.
+	 */
 	*mapped += (uint64_t)n * pgsize;
 	return 0;
 }
