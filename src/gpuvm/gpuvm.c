@@ -962,6 +962,7 @@ static struct gpuvm_bo *bo_find_locked(struct gpuvm *vm, struct gpuvm_gem *obj)
 {
 	struct gpuvm_bo *vm_bo;
 
+	u_mutex_assert_held(&obj->gpuva_lock);
 	gpuvm_gem_for_each_vm_bo(vm_bo, obj)
 		if (vm_bo->vm == vm)
 			return vm_bo;
