@@ -404,6 +404,40 @@ T_TEST(fence_wait_any_fault, "dma/fence/wait-any-fault-loop")
 
 /* ---- concurrency ------------------------------------------------------- */
 
+struct slow_cb {
+	struct dma_fence_cb cb;
+	int started;
+};
+
+static void slow_fn(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	__atomic_store_n(&container_of(cb, struct slow_cb, cb)->started, 1, __ATOMIC_RELEASE);
+	t_sleep_ms(20);
+}
+
+T_TEST(fence_remove_waits, "dma/fence/remove-waits-for-running-callbacks")
+{
+	struct dma_fence *f = t_fence_create(dma_fence_context_alloc(1), 1);
+	struct slow_cb slow = { .started = 0 };
+	struct count_cb later_cb = { .ran = 0 };
+	struct t_later sig;
+
+	T_ASSERT_OK(dma_fence_add_callback(f, &slow.cb, slow_fn));
+	T_ASSERT_OK(dma_fence_add_callback(f, &later_cb.cb, count_fn));
+	t_later_start(&sig, 0, t_signal_fn, f);
+	while (!__atomic_load_n(&slow.started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	/*
+	 * The signaller has detached both callbacks and is inside the slow one:
+	 * removal cannot succeed, and must not return before the second one ran
+	 * (its storage may be freed right after).
+	 */
+	T_ASSERT(!dma_fence_remove_callback(f, &later_cb.cb));
+	T_ASSERT_EQ_INT(__atomic_load_n(&later_cb.ran, __ATOMIC_RELAXED), 1);
+	t_later_join(&sig);
+	dma_fence_put(f);
+}
+
 #define CONC_FENCES 64
 #define CONC_WAITERS 3
 
