@@ -96,6 +96,23 @@ T_TEST(fence_stub, "dma/fence/stub")
 	dma_fence_put(p);
 }
 
+static int private_stub_run(void *ctx)
+{
+	struct dma_fence *p = dma_fence_allocate_private_stub(1);
+
+	if (IS_ERR(p))
+		return (int)PTR_ERR(p);
+	dma_fence_put(p);
+	return 0;
+}
+
+T_TEST(fence_stub_fault, "dma/fence/private-stub-fault-loop")
+{
+	struct t_fault_loop_ops ops = { .run = private_stub_run };
+
+	T_ASSERT_EQ_INT(t_fault_loop(&ops, NULL, false), 1);
+}
+
 T_TEST(fence_seqno, "dma/fence/seqno-order")
 {
 	struct dma_fence *a = t_fence_create32(7, 0xfffffff0u);

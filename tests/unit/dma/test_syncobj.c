@@ -410,6 +410,18 @@ static int import_run(void *ctx)
 	return ret;
 }
 
+static int export_run(void *ctx)
+{
+	struct syncobj_fault *sf = ctx;
+	int fd = drm_syncobj_export_sync_file(sf->s[1], 5);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	sync_file_gc();
+	return 0;
+}
+
 T_TEST(syncobj_fault, "dma/syncobj/fault-loop")
 {
 	struct syncobj_fault sf;
@@ -419,6 +431,7 @@ T_TEST(syncobj_fault, "dma/syncobj/fault-loop")
 					     .check = tl_check };
 	struct dma_fence *g;
 	struct t_fault_loop_ops wait = { .run = wait_run };
+	struct t_fault_loop_ops export = { .run = export_run };
 	struct t_fault_loop_ops import = { .run = import_run, .undo = tl_undo, .check = tl_check };
 
 	T_ASSERT_EQ_INT(t_fault_loop(&create, NULL, false), 1);
@@ -437,6 +450,7 @@ T_TEST(syncobj_fault, "dma/syncobj/fault-loop")
 	T_ASSERT_EQ_INT(t_fault_loop(&transfer, &sf, false), 3);
 	T_ASSERT_EQ_INT(t_fault_loop(&transfer, &sf, true), 3);
 	T_ASSERT_EQ_INT(t_fault_loop(&wait, &sf, false), 1);
+	T_ASSERT_EQ_INT(t_fault_loop(&export, &sf, false), 1);
 	/* The registry entry, then the chain node. */
 	T_ASSERT_EQ_INT(t_fault_loop(&import, &sf, false), 2);
 	T_ASSERT_EQ_INT(sync_file_count(), 0);
