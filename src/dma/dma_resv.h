@@ -53,8 +53,9 @@ static inline enum dma_resv_usage dma_resv_usage_rw(bool write)
 }
 
 /**
- * reservation_ww_class - the ww class of every dma_resv lock. Locks "reservation_ww_class_acquire" (the acquire
- * context) and "reservation_ww_class_mutex" in lockdep reports.
+ * reservation_ww_class - the ww class of every dma_resv lock, project-wide.
+ * Its lockdep classes are "reservation_ww_class_acquire" (the acquire
+ * context) and "reservation_ww_class_mutex" (the locks).
  */
 extern struct u_ww_class reservation_ww_class;
 
