@@ -445,8 +445,15 @@ static int install_run(struct mm_cpumap *map, const struct mm_cpumap_run *run, u
 		u_mutex_unlock(&map->lock);
 		return -ESTALE;
 	}
-	p = mmap(want, run->npages * MM_PAGE_SIZE, map->prot, MAP_SHARED | MAP_FIXED,
-		 mm_arena_fd(), (off_t)off);
+	/*
+	 * The raw system call, not libc's mmap(): ThreadSanitizer intercepts
+	 * mmap() and counts it as a write of the whole range by this thread,
+	 * and the faulting thread's access is ordered after it only by the
+	 * kernel's wake-up, which TSan cannot see: every first touch would be
+	 * reported as a race. The mapping changes no byte the program can see.
+	 */
+	p = (void *)syscall(SYS_mmap, want, run->npages * MM_PAGE_SIZE, map->prot,
+			    MAP_SHARED | MAP_FIXED, mm_arena_fd(), (off_t)off);
 	if (p == MAP_FAILED) {
 		err = errno;
 		u_mutex_unlock(&map->lock);
