@@ -232,7 +232,7 @@ static U_LOCK_CLASS(cpumap_map_class, "cpumap_map");
  */
 static struct {
 	struct u_mutex lock;
-	unsigned int users;	/* live mappings */
+	unsigned int users;	/* live mappings (atomic: validate reads it without the lock) */
 	bool running;		/* @uffd_mode decided, thread started if needed */
 	bool uffd_mode;		/* new mappings use userfaultfd */
 	bool fallback_logged;	/* the fallback message was printed */
@@ -661,7 +661,7 @@ static int svc_get_locked(void)
 	int fd, err;
 
 	u_mutex_assert_held(&svc.lock);
-	if (svc.users++)
+	if (__atomic_fetch_add(&svc.users, 1, __ATOMIC_RELAXED))
 		return 0;
 	fd = uffd_open(why, sizeof(why));
 	if (fd < 0) {
@@ -694,7 +694,7 @@ err_stop_fd:
 	svc.uffd = -1;
 err_close:
 	close(fd);
-	svc.users--;
+	__atomic_fetch_sub(&svc.users, 1, __ATOMIC_RELAXED);
 	return err;
 }
 
@@ -702,7 +702,7 @@ static void svc_put(void)
 {
 	u_mutex_lock(&svc.lock);
 	U_ASSERT(svc.users > 0);
-	if (--svc.users == 0) {
+	if (__atomic_sub_fetch(&svc.users, 1, __ATOMIC_RELAXED) == 0) {
 		if (svc.uffd_mode) {
 			uint64_t one = 1;
 
@@ -1000,9 +1000,16 @@ static int validate_registry(struct mm_cpumap *map)
 	struct u_itree_node *n, *prev = NULL;
 	bool found = false;
 	size_t count = 0;
+	unsigned int users;
 	int ret;
 
 	u_mutex_lock(&registry_lock);
+	/*
+	 * Every mapping in the tree holds a service reference: create takes it
+	 * before inserting, destroy drops it after removing, so under this lock
+	 * the tree never holds more mappings than there are users.
+	 */
+	users = __atomic_load_n(&svc.users, __ATOMIC_RELAXED);
 	ret = u_itree_validate(&registry);
 	for (n = u_itree_first(&registry); !ret && n; prev = n, n = u_itree_next(n)) {
 		count++;
@@ -1019,8 +1026,9 @@ static int validate_registry(struct mm_cpumap *map)
 		u_err("mm", "cpumap %p: not in the registry", (void *)map->addr);
 		ret = -EUCLEAN;
 	}
-	if (!ret && count != __atomic_load_n(&svc.users, __ATOMIC_RELAXED)) {
-		u_err("mm", "cpumap: registry holds %zu mappings, %u are alive", count, svc.users);
+	if (!ret && count > users) {
+		u_err("mm", "cpumap: registry holds %zu mappings, only %u hold the service",
+		      count, users);
 		ret = -EUCLEAN;
 	}
 	return ret;
