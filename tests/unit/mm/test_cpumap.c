@@ -1169,6 +1169,63 @@ T_TEST(fork_child_and_parent, "mm/cpumap/uffd/fork")
 	mm_budget_destroy(b);
 }
 
+/* Threads creating, touching, evicting and destroying mappings at once: start/stop races. */
+struct churn_ctx {
+	struct mm_budget *b;
+	int id;
+	unsigned long bad;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn_ctx *c = arg;
+	struct toy *t = malloc(sizeof(*t));
+
+	U_ASSERT(t);
+	for (int it = 0; it < 40; it++) {
+		uint64_t n = 4 + (uint64_t)((it + c->id) % 3) * 2;
+
+		toy_init(t, c->b, n, (unsigned int)(it % 2));
+		if (mm_cpumap_create(n * PG, PROT_READ | PROT_WRITE, &toy_ops, t, &t->map)) {
+			c->bad++;
+			break;
+		}
+		for (uint64_t p = 0; p < n; p++)
+			cpu_set(t, p, 1, pattern(p, (uint64_t)c->id));
+		if (mm_cpumap_can_zap(t->map))
+			toy_evict(t);
+		for (uint64_t p = 0; p < n; p++)
+			c->bad += cpu_get(t, p, 1) != pattern(p, (uint64_t)c->id);
+		if (mm_cpumap_validate(t->map))
+			c->bad++;
+		mm_cpumap_destroy(t->map);
+		t->map = NULL;
+		toy_fini(t);
+	}
+	free(t);
+	return NULL;
+}
+
+T_TEST(churn, "mm/cpumap/concurrent-create-destroy")
+{
+	enum { THREADS = 3 };
+	struct mm_budget *b = budget_new(16 * MiB, 4 * MiB);
+	struct churn_ctx c[THREADS];
+	pthread_t th[THREADS];
+
+	for (int i = 0; i < THREADS; i++) {
+		c[i] = (struct churn_ctx){ .b = b, .id = i };
+		T_ASSERT_OK(pthread_create(&th[i], NULL, churn_thread, &c[i]));
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		T_ASSERT_EQ_INT(c[i].bad, 0);
+	}
+	T_ASSERT_EQ_U64(mm_budget_used(b), 0);
+	validate(NULL);
+	mm_budget_destroy(b);
+}
+
 /* Destroying with the owner's lock held is the deadlock the lockdep must name. */
 T_TEST(lockdep_destroy_under_owner_lock, "mm/cpumap/uffd/lockdep-destroy-under-owner-lock")
 {
