@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it names what is missing and fails.
 set -euo pipefail
 
-packages=(gcc make meson ninja-build pkg-config libdrm-dev python3)
+packages=(gcc libc6-dev make meson ninja-build pkg-config libdrm-dev python3)
 # Optional extras for CI runs: sanitizer runtimes come with gcc (libasan, libubsan, libtsan).
 if [ "${PANTOMIME_BOOTSTRAP_EXTRA:-}" != "" ]; then
 	# shellcheck disable=SC2206

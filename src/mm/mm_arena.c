@@ -92,11 +92,12 @@ static void mark_block(uint64_t pfn, unsigned int order, enum mm_frame_state sta
 	for (uint64_t i = 0; i < n; i++) {
 		struct mm_frame *f = &mm__frames[pfn + i];
 
-		f->state = (uint8_t)state;
-		f->order = i ? MM_ORDER_TAIL : (uint8_t)order;
-		f->owner_kind = (uint8_t)kind;
-		f->owner_id = owner_id;
-		f->budget = budget;
+		/* Relaxed stores: the GPU model's checker reads frames without the lock. */
+		__atomic_store_n(&f->state, (uint8_t)state, __ATOMIC_RELAXED);
+		__atomic_store_n(&f->order, i ? MM_ORDER_TAIL : (uint8_t)order, __ATOMIC_RELAXED);
+		__atomic_store_n(&f->owner_kind, (uint8_t)kind, __ATOMIC_RELAXED);
+		__atomic_store_n(&f->owner_id, owner_id, __ATOMIC_RELAXED);
+		__atomic_store_n(&f->budget, budget, __ATOMIC_RELAXED);
 		if (state == MM_FRAME_ALLOCATED)
 			f->priv = 0;
 	}
@@ -221,10 +222,11 @@ int mm__arena_alloc(struct mm_budget *b, unsigned int order, enum mm_owner_kind 
 		free_list_push(pfn + (1u << o), o);
 	}
 	mark_block(pfn, order, MM_FRAME_ALLOCATED, kind, owner_id, b->index);
-	b->used += n;
+	/* Written under arena_lock, read without it (relaxed) for reclaim decisions. */
+	__atomic_store_n(&b->used, b->used + n, __ATOMIC_RELAXED);
 	if (b->used > b->peak)
-		b->peak = b->used;
-	in_use += n;
+		__atomic_store_n(&b->peak, b->used, __ATOMIC_RELAXED);
+	__atomic_store_n(&in_use, in_use + n, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&arena_lock);
 	*pfn_out = pfn;
 	return 0;
@@ -249,8 +251,8 @@ void mm__arena_free(struct mm_budget *b, uint64_t pfn, unsigned int order)
 			f->state == MM_FRAME_ALLOCATED ? "allocated" : "unused",
 			f->order, f->budget);
 	}
-	b->used -= 1ull << order;
-	in_use -= 1ull << order;
+	__atomic_store_n(&b->used, b->used - (1ull << order), __ATOMIC_RELAXED);
+	__atomic_store_n(&in_use, in_use - (1ull << order), __ATOMIC_RELAXED);
 	mark_block(pfn, order, MM_FRAME_FREE, MM_OWNER_NONE, 0, 0);
 	while (order < MM_MAX_ORDER) {
 		uint64_t buddy = pfn ^ (1ull << order);
@@ -260,13 +262,13 @@ void mm__arena_free(struct mm_budget *b, uint64_t pfn, unsigned int order)
 			break;
 		free_list_remove((uint32_t)buddy, order);
 		if (buddy < pfn) {
-			mm__frames[pfn].order = MM_ORDER_TAIL;
+			__atomic_store_n(&mm__frames[pfn].order, MM_ORDER_TAIL, __ATOMIC_RELAXED);
 			pfn = buddy;
 		} else {
-			bf->order = MM_ORDER_TAIL;
+			__atomic_store_n(&bf->order, MM_ORDER_TAIL, __ATOMIC_RELAXED);
 		}
 		order++;
-		mm__frames[pfn].order = (uint8_t)order;
+		__atomic_store_n(&mm__frames[pfn].order, (uint8_t)order, __ATOMIC_RELAXED);
 	}
 	free_list_push((uint32_t)pfn, order);
 	pthread_mutex_unlock(&arena_lock);

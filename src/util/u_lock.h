@@ -40,13 +40,21 @@ void u_mutex_fini(struct u_mutex *m);
 void u_mutex_lock(struct u_mutex *m);
 /** u_mutex_trylock() - Return: true if @m was free and is now held (trylocks are exempt from ordering). */
 bool u_mutex_trylock(struct u_mutex *m);
-/** u_mutex_unlock() - release @m; aborts if the caller does not hold it. */
+/** u_mutex_unlock() - release @m; aborts (u_panic, naming the class) if the caller does not hold it. */
 void u_mutex_unlock(struct u_mutex *m);
 /** u_mutex_is_held() - Return: true if the calling thread holds @m. */
 bool u_mutex_is_held(const struct u_mutex *m);
 /** u_mutex_assert_held() - abort with the lock's class name unless the caller holds @m. */
 #define u_mutex_assert_held(m) u_mutex__assert_held((m), __func__)
+/** u_mutex__assert_held() - u_mutex_assert_held() with the caller's name @func for the message. */
 void u_mutex__assert_held(const struct u_mutex *m, const char *func);
+
+/**
+ * u_lock__tid() - Return: the calling thread's kernel thread id, cached in a
+ * thread-local variable (reset in a fork child). Private to u_mutex.c and
+ * u_lockdep.c, which print it in reports.
+ */
+int u_lock__tid(void);
 
 /**
  * struct u_ww_class - a class of wound/wait mutexes (all the dma_resv locks).
@@ -62,6 +70,7 @@ struct u_ww_class {
 	struct u_lock_class mutex_class;
 };
 
+/** U_WW_CLASS() - define a ww class variable @var named @str (static storage: the lockdep keeps pointers to its classes). */
 #define U_WW_CLASS(var, str) \
 	struct u_ww_class var = { .name = str, \
 		.acquire_class = U_LOCK_CLASS_INIT(str "_acquire"), \
@@ -102,9 +111,9 @@ struct u_ww_mutex {
 	struct u_ww_class *cls;
 };
 
-/** u_ww_mutex_init() - initialise @m as a mutex of ww class @cls. */
+/** u_ww_mutex_init() - initialise @m, free, in class @cls. */
 void u_ww_mutex_init(struct u_ww_mutex *m, struct u_ww_class *cls);
-/** u_ww_mutex_fini() - destroy @m; it must not be held. */
+/** u_ww_mutex_fini() - destroy @m; aborts if it is held. */
 void u_ww_mutex_fini(struct u_ww_mutex *m);
 /** u_ww_acquire_init() - start a transaction on @cls; takes the next age ticket. */
 void u_ww_acquire_init(struct u_ww_acquire_ctx *ctx, struct u_ww_class *cls);
@@ -115,20 +124,26 @@ void u_ww_acquire_fini(struct u_ww_acquire_ctx *ctx);
 /**
  * u_ww_mutex_lock() - acquire @m under @ctx (or without a context if @ctx is NULL).
  *
+ * Wait-die: the caller sleeps while @m is held, unless @ctx holds at least
+ * one mutex and @m's holder is an older context (lower stamp).
+ *
  * Return: 0 when acquired; -EALREADY if @ctx already holds @m; -EDEADLK if
- * @m is held by an older context: the caller must release every mutex it
- * holds under @ctx and then call u_ww_mutex_lock_slow() on @m.
+ * @m is held by an older context while @ctx holds mutexes: the caller must
+ * release every mutex it holds under @ctx and then call
+ * u_ww_mutex_lock_slow() on @m.
  */
 int u_ww_mutex_lock(struct u_ww_mutex *m, struct u_ww_acquire_ctx *ctx);
 /** u_ww_mutex_lock_slow() - after -EDEADLK and backoff: sleep until @m is free and take it. */
 void u_ww_mutex_lock_slow(struct u_ww_mutex *m, struct u_ww_acquire_ctx *ctx);
 /** u_ww_mutex_trylock() - Return: true if taken (with @ctx, which may be NULL). */
 bool u_ww_mutex_trylock(struct u_ww_mutex *m, struct u_ww_acquire_ctx *ctx);
-/** u_ww_mutex_unlock() - release @m (held by the caller). */
+/** u_ww_mutex_unlock() - release @m (and its place in its context); aborts if the caller does not hold it. */
 void u_ww_mutex_unlock(struct u_ww_mutex *m);
 /** u_ww_mutex_is_held() - Return: true if the calling thread holds @m. */
 bool u_ww_mutex_is_held(const struct u_ww_mutex *m);
+/** u_ww_mutex_assert_held() - abort with the class name unless the caller holds @m. */
 #define u_ww_mutex_assert_held(m) u_ww_mutex__assert_held((m), __func__)
+/** u_ww_mutex__assert_held() - u_ww_mutex_assert_held() with the caller's name @func. */
 void u_ww_mutex__assert_held(const struct u_ww_mutex *m, const char *func);
 
 #endif

@@ -44,7 +44,10 @@ struct u_lock_class {
 
 #define U_LOCK_CLASS_INIT(str)    { .name = (str), .id = 0, .ww = false }
 #define U_LOCK_CLASS_INIT_WW(str) { .name = (str), .id = 0, .ww = true }
-/** U_LOCK_CLASS() - define a static lock class variable @var named @str. */
+/**
+ * U_LOCK_CLASS() - define a lock class variable @var named @str. Classes
+ * need static storage: the order graph points at them until u_lockdep_reset().
+ */
 #define U_LOCK_CLASS(var, str) struct u_lock_class var = U_LOCK_CLASS_INIT(str)
 
 struct u_ww_acquire_ctx;
@@ -75,7 +78,10 @@ void u_lockdep_release(struct u_lock_class *cls, const void *lock);
 /** u_lockdep_report_ww() - report a ww-protocol violation described by @what on @lock. */
 void u_lockdep_report_ww(const char *what, struct u_lock_class *cls, const void *lock);
 
-/** u_lockdep_held_count() - Return: locks (and pseudo-locks) held by this thread. */
+/**
+ * u_lockdep_held_count() - Return: locks (and pseudo-locks) held by this
+ * thread, as the lockdep saw them; 0 while the lockdep is off.
+ */
 int u_lockdep_held_count(void);
 /** u_lockdep_assert_none_held() - report if this thread holds any lock (@where names the caller). */
 void u_lockdep_assert_none_held(const char *where);
@@ -89,6 +95,25 @@ void u_might_reclaim(void);
 /** u_in_reclaim() - Return: true while this thread is inside reclaim. */
 bool u_in_reclaim(void);
 
+/*
+ * Private to the lock implementations (u_mutex.c): the run-time switch, read
+ * with one relaxed load on every lock and unlock so that a disabled lockdep
+ * costs a load and a branch. Everyone else calls u_lockdep_enabled().
+ */
+#ifdef PANTOMIME_LOCKDEP
+extern bool u_lockdep__on;
+/** u_lockdep__active() - Return: whether checking is on (inline fast path of u_lockdep_enabled()). */
+static inline bool u_lockdep__active(void)
+{
+	return __builtin_expect(__atomic_load_n(&u_lockdep__on, __ATOMIC_RELAXED), 0);
+}
+#else
+static inline bool u_lockdep__active(void)
+{
+	return false;
+}
+#endif
+
 /** u_lockdep_set_enabled() - turn checking on or off (process-wide; while no lock is held). */
 void u_lockdep_set_enabled(bool on);
 /** u_lockdep_enabled() - Return: whether checking is on. */
@@ -97,7 +122,11 @@ bool u_lockdep_enabled(void);
 void u_lockdep_set_abort(bool on);
 /** u_lockdep_reports() - Return: reports made since start-up or the last reset. */
 unsigned long u_lockdep_reports(void);
-/** u_lockdep_reset() - forget the order graph and the report count (tests only; no lock held anywhere). */
+/**
+ * u_lockdep_reset() - forget the order graph, the class ids and the report
+ * count, and empty every thread's held-lock stack (tests only; no lock held
+ * anywhere). A test that provokes reports checks the count, then resets.
+ */
 void u_lockdep_reset(void);
 
 #endif

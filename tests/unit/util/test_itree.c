@@ -17,18 +17,6 @@
 #include "util/u_itree.h"
 #include "util/u_log.h"
 
-/*
- * The harness's T_ASSERT_EQ_PTR(), T_ASSERT_NULL() and T_ASSERT_NOT_NULL()
- * do not compile: T__CMP() declares "const void *_a = ..., _b = ...", which
- * makes _b a const void. These stand in until tests/lib is fixed.
- */
-#define ASSERT_PTR_EQ(a, b) do {                                               \
-	const void *_pa = (a), *_pb = (b);                                     \
-	if (_pa != _pb)                                                        \
-		t_fail(__FILE__, __LINE__, "%s == %s: %p vs %p", #a, #b, _pa, _pb); \
-} while (0)
-#define ASSERT_NULL(a)     ASSERT_PTR_EQ(a, NULL)
-#define ASSERT_NOT_NULL(a) T_ASSERT_MSG((a) != NULL, "%s is NULL", #a)
 
 /* A caller's object embedding a node, as the VA manager will. */
 struct range {
@@ -140,14 +128,14 @@ static void check_order(struct u_itree *t, struct range *pool, size_t n)
 	i = 0;
 	for (node = u_itree_first(t); node; node = u_itree_next(node)) {
 		T_ASSERT_MSG(i < k, "forward walk longer than %zu", k);
-		ASSERT_PTR_EQ(to_range(node), expect[i]);
+		T_ASSERT_EQ_PTR(to_range(node), expect[i]);
 		i++;
 	}
 	T_ASSERT_EQ_INT(i, k);
 	for (node = u_itree_last(t); node; node = u_itree_prev(node)) {
 		T_ASSERT_MSG(i > 0, "backward walk longer than %zu", k);
 		i--;
-		ASSERT_PTR_EQ(to_range(node), expect[i]);
+		T_ASSERT_EQ_PTR(to_range(node), expect[i]);
 	}
 	T_ASSERT_EQ_INT(i, 0);
 }
@@ -176,13 +164,13 @@ T_TEST(itree_empty, "util/itree/empty")
 
 	u_itree_init(&t2);
 	T_ASSERT_EQ_INT(u_itree_count(&t), 0);
-	ASSERT_NULL(u_itree_first(&t));
-	ASSERT_NULL(u_itree_last(&t));
-	ASSERT_NULL(u_itree_iter_first(&t, 0, UINT64_MAX));
-	ASSERT_NULL(u_itree_lookup_start(&t, 0));
+	T_ASSERT_NULL(u_itree_first(&t));
+	T_ASSERT_NULL(u_itree_last(&t));
+	T_ASSERT_NULL(u_itree_iter_first(&t, 0, UINT64_MAX));
+	T_ASSERT_NULL(u_itree_lookup_start(&t, 0));
 	T_ASSERT_OK(u_itree_validate(&t));
 	T_ASSERT_EQ_INT(u_itree_count(&t2), 0);
-	ASSERT_NULL(u_itree_first(&t2));
+	T_ASSERT_NULL(u_itree_first(&t2));
 	T_ASSERT_OK(u_itree_validate(&t2));
 }
 
@@ -198,11 +186,11 @@ T_TEST(itree_insert_remove, "util/itree/insert-remove")
 		T_ASSERT_EQ_INT(u_itree_count(&t), i + 1);
 	}
 	check_order(&t, r, ARRAY_SIZE(r));
-	ASSERT_PTR_EQ(to_range(u_itree_first(&t)), &r[9]);
-	ASSERT_PTR_EQ(to_range(u_itree_last(&t)), &r[6]);
-	ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, 70)), &r[5]);
-	ASSERT_NULL(u_itree_lookup_start(&t, 71));
-	ASSERT_NULL(u_itree_lookup_start(&t, 100));
+	T_ASSERT_EQ_PTR(to_range(u_itree_first(&t)), &r[9]);
+	T_ASSERT_EQ_PTR(to_range(u_itree_last(&t)), &r[6]);
+	T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, 70)), &r[5]);
+	T_ASSERT_NULL(u_itree_lookup_start(&t, 71));
+	T_ASSERT_NULL(u_itree_lookup_start(&t, 100));
 
 	/* The root (two children), a leaf, the first and the last. */
 	range_remove(&t, to_range(t.root));
@@ -216,15 +204,15 @@ T_TEST(itree_insert_remove, "util/itree/insert-remove")
 	range_remove(&t, &r[6]);
 	T_ASSERT_OK(u_itree_validate(&t));
 	check_order(&t, r, ARRAY_SIZE(r));
-	ASSERT_NULL(u_itree_lookup_start(&t, 90));
-	ASSERT_NULL(r[6].node.parent);
-	ASSERT_NULL(r[6].node.left);
-	ASSERT_NULL(r[6].node.right);
+	T_ASSERT_NULL(u_itree_lookup_start(&t, 90));
+	T_ASSERT_NULL(r[6].node.parent);
+	T_ASSERT_NULL(r[6].node.left);
+	T_ASSERT_NULL(r[6].node.right);
 
 	/* A removed node can go back in. */
 	range_insert(&t, &r[6], 90, 99);
 	T_ASSERT_OK(u_itree_validate(&t));
-	ASSERT_PTR_EQ(to_range(u_itree_last(&t)), &r[6]);
+	T_ASSERT_EQ_PTR(to_range(u_itree_last(&t)), &r[6]);
 
 	for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
 		if (!r[i].in_tree)
@@ -234,7 +222,7 @@ T_TEST(itree_insert_remove, "util/itree/insert-remove")
 		check_order(&t, r, ARRAY_SIZE(r));
 	}
 	T_ASSERT_EQ_INT(u_itree_count(&t), 0);
-	ASSERT_NULL(t.root);
+	T_ASSERT_NULL(t.root);
 }
 
 T_TEST(itree_equal_starts, "util/itree/order/equal-starts-insertion-order")
@@ -257,14 +245,14 @@ T_TEST(itree_equal_starts, "util/itree/order/equal-starts-insertion-order")
 
 		i = 0;
 		for (n = u_itree_first(&t); n; n = u_itree_next(n))
-			ASSERT_PTR_EQ(to_range(n), expect[i++]);
+			T_ASSERT_EQ_PTR(to_range(n), expect[i++]);
 		T_ASSERT_EQ_INT(i, ARRAY_SIZE(expect));
 	}
 	/* Exact lookup returns the earliest inserted of the equal starts. */
-	ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, 100)), &r[0]);
+	T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, 100)), &r[0]);
 	range_remove(&t, &r[0]);
 	T_ASSERT_OK(u_itree_validate(&t));
-	ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, 100)), &r[2]);
+	T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, 100)), &r[2]);
 	/* An overlap query over the equal starts keeps the same order. */
 	{
 		struct range *expect[] = { &r[2], &r[3], &r[5] };
@@ -297,14 +285,14 @@ T_TEST(itree_lookup_equal, "util/itree/lookup/earliest-of-equal-starts")
 	for (i = 0; i < DUPS; i++) {
 		if (!dup[i].in_tree)
 			continue;
-		ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, 1000)), &dup[i]);
+		T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, 1000)), &dup[i]);
 		range_remove(&t, &dup[i]);
 		T_ASSERT_OK(u_itree_validate(&t));
 	}
 	for (i = 0; i < DUPS; i++)
 		if (other[i].node.start == 1000)
 			break;
-	ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, 1000)), i < DUPS ? &other[i] : NULL);
+	T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, 1000)), i < DUPS ? &other[i] : NULL);
 	for (i = 0; i < DUPS; i++)
 		range_remove(&t, &other[i]);
 	T_ASSERT_EQ_INT(u_itree_count(&t), 0);
@@ -316,7 +304,7 @@ T_TEST(itree_order_random, "util/itree/order/random")
 	struct range *r = u_calloc(N, sizeof(*r));
 	struct u_itree t = U_ITREE_INIT;
 
-	ASSERT_NOT_NULL(r);
+	T_ASSERT_NOT_NULL(r);
 	/* Few distinct starts, so equal starts are common. */
 	for (size_t i = 0; i < N; i++) {
 		uint64_t start = t_rand() % 500;
@@ -343,13 +331,13 @@ T_TEST(itree_balanced, "util/itree/balanced-sequential")
 	struct u_itree t = U_ITREE_INIT;
 	unsigned int limit = 2 * u_fls64(N + 1);	/* 2 * log2(n + 1), rounded up */
 
-	ASSERT_NOT_NULL(r);
+	T_ASSERT_NOT_NULL(r);
 	/* Ascending inserts degenerate an unbalanced tree into a list. */
 	for (size_t i = 0; i < N; i++)
 		range_insert(&t, &r[i], i * SZ_4K, i * SZ_4K + SZ_4K - 1);
 	T_ASSERT_OK(u_itree_validate(&t));
 	T_ASSERT_LE_INT(height(t.root), limit);
-	ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, 1234 * SZ_4K)), &r[1234]);
+	T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, 1234 * SZ_4K)), &r[1234]);
 	{
 		struct range *expect[] = { &r[99], &r[100] };
 
@@ -383,7 +371,7 @@ T_TEST(itree_edge_point, "util/itree/overlap/single-address")
 	check_query(&t, 0, UINT64_MAX, one, 1);
 	/* An inverted query range is empty, not "everything outside". */
 	check_query(&t, 6, 4, NULL, 0);
-	ASSERT_NULL(u_itree_iter_first(&t, 5, 4));
+	T_ASSERT_NULL(u_itree_iter_first(&t, 5, 4));
 	range_remove(&t, &r);
 }
 
@@ -432,8 +420,8 @@ T_TEST(itree_edge_top, "util/itree/overlap/top-of-address-space")
 	check_query(&t, top_page, top_page, (struct range *[]){ &whole, &page }, 2);
 	check_query(&t, 0, UINT64_MAX,
 		    (struct range *[]){ &low, &whole, &page, &last_byte }, 4);
-	ASSERT_PTR_EQ(to_range(u_itree_lookup_start(&t, UINT64_MAX)), &last_byte);
-	ASSERT_PTR_EQ(to_range(u_itree_last(&t)), &last_byte);
+	T_ASSERT_EQ_PTR(to_range(u_itree_lookup_start(&t, UINT64_MAX)), &last_byte);
+	T_ASSERT_EQ_PTR(to_range(u_itree_last(&t)), &last_byte);
 
 	/* Dropping the whole-space range must shrink subtree_last back where due. */
 	range_remove(&t, &whole);
@@ -548,7 +536,7 @@ T_TEST(itree_validate_detects, "util/itree/validate/detects-corruption")
 	for (n = u_itree_first(&t); n; n = u_itree_next(n))
 		if (!n->left && !n->right && !n->red && n->parent && !n->parent->red)
 			leaf = n;
-	ASSERT_NOT_NULL(leaf);
+	T_ASSERT_NOT_NULL(leaf);
 	leaf->red = true;
 	expect_broken(&t, "black height");
 	leaf->red = false;
@@ -557,7 +545,7 @@ T_TEST(itree_validate_detects, "util/itree/validate/detects-corruption")
 	for (n = u_itree_first(&t); n; n = u_itree_next(n))
 		if (n->red && n->parent != t.root)
 			break;
-	ASSERT_NOT_NULL(n);
+	T_ASSERT_NOT_NULL(n);
 	n->parent->red = true;
 	expect_broken(&t, "red child");
 	n->parent->red = false;
@@ -598,7 +586,7 @@ T_TEST(itree_random, "util/itree/random/model")
 	struct u_itree t = U_ITREE_INIT;
 	size_t live = 0, peak = 0, inserts = 0, removes = 0;
 
-	ASSERT_NOT_NULL(pool);
+	T_ASSERT_NOT_NULL(pool);
 	for (unsigned int op = 0; inserts + removes < MUTATIONS; op++) {
 		struct range *r = &pool[t_rand() % POOL];
 		uint64_t start, last;
@@ -641,7 +629,7 @@ T_TEST(itree_random, "util/itree/random/model")
 			for (size_t i = 0; i < k && !want; i++)
 				if (expect[i]->node.start == start)
 					want = expect[i];
-			ASSERT_PTR_EQ(to_range(n), want);
+			T_ASSERT_EQ_PTR(to_range(n), want);
 		}
 		if (op % 64 == 0) {
 			check_order(&t, pool, POOL);
