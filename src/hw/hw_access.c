@@ -611,8 +611,13 @@ retry:
 				return raise_fault(dev, ag, as, va, exc, type, fault);
 			}
 			if ((flags & HW_ASF_LOCKED) && overlaps(va, last, a->lock_start, a->lock_last)) {
+				bool stopping;
+
 				stall(dev, ag, as, va, last);
+				stopping = dev->stopping;
 				pthread_mutex_unlock(&dev->lock);
+				if (stopping)
+					return -EIO;	/* the device is going away */
 				goto retry;
 			}
 			if (flags & HW_ASF_DIRTY)

@@ -13,6 +13,7 @@
 
 #include "t_harness.h"
 #include "hw_test.h"
+#include "util/u_compiler.h"
 #include "util/u_err.h"
 
 #define AS 3
@@ -58,6 +59,7 @@ static const struct lock_case lock_cases[] = {
 	/* 7 */ { 0x40001000 | 29, 0x40000000, 0x7fffffff },	/* 1 GiB, low base bits ignored */
 	/* 8 */ { 0x200000 | 0xc0 | 0x14, 0x200000, 0x3fffff },	/* bits [11:6] ignored */
 	/* 9 */ { 0x7f8000000000ull | 38, 0x7f8000000000ull, 0x7fffffffffffull },	/* 512 GiB */
+	/* 10 */ { 63, 0x0, UINT64_MAX },		/* older panthor's whole-VA lock */
 };
 
 static void run_lock_case(const struct lock_case *c)
@@ -77,8 +79,8 @@ static void run_lock_case(const struct lock_case *c)
 	if (c->start >= 0x1000)
 		probes[n++] = c->start - 0x1000;
 	probes[n++] = c->start;
-	probes[n++] = c->last & ~0xfffull;
-	if (c->last + 1 < (1ull << 48))
+	probes[n++] = u_min(c->last, (1ull << 48) - 1) & ~0xfffull;
+	if (c->last + 1 < (1ull << 48) && c->last != UINT64_MAX)
 		probes[n++] = c->last + 1;
 	for (unsigned int i = 0; i < n; i++)
 		ht_pt_map4k(&pt, probes[i], data, 0);
@@ -120,6 +122,7 @@ LOCK_CASE(6, "4m-straddling")
 LOCK_CASE(7, "1g-unaligned-base")
 LOCK_CASE(8, "reserved-bits-ignored")
 LOCK_CASE(9, "512g")
+LOCK_CASE(10, "whole-va-width-63")
 
 /* ---------------------------------------------------------------------
  * Locked regions: inside waits, outside proceeds
