@@ -978,3 +978,132 @@ T_TEST(concurrent_faults, "hw/checker/concurrent-faults-first-wins")
 	ht_expect_clean(f.t.dev);
 	fx_fini(&f);
 }
+
+/*
+ * Writers and table churn: units do atomics on pages that never change and
+ * read pages whose whole level-3 table is replaced under a 2 MiB lock,
+ * sometimes by clearing the pointer first, sometimes by swapping it in one
+ * store (the old table is freed after UNLOCK, as panthor frees tables once
+ * the flush is done). No fault, no lost atomic, no report.
+ */
+#define CHURN_VA 0x4000000ull
+#define COUNTER_VA 0x2000000ull
+#define ATOMICS 20000
+
+struct churn {
+	struct hw_device *dev;
+	int id;
+	bool stop;
+	unsigned long errors;
+	unsigned long reads;
+	pthread_t th;
+};
+
+static void *churn_atomics(void *arg)
+{
+	struct churn *c = arg;
+
+	for (int i = 0; i < ATOMICS; i++)
+		if (hw_atomic(c->dev, AS, COUNTER_VA + (uint64_t)c->id * 8, HW_ATOMIC_ADD, 8, 1, 0,
+			      NULL, NULL))
+			c->errors++;
+	return NULL;
+}
+
+static void *churn_reader(void *arg)
+{
+	struct churn *c = arg;
+	uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(c->id + 1);
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		unsigned int page;
+		uint64_t v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		page = (unsigned int)(x % 64);
+		if (hw_read64(c->dev, AS, CHURN_VA + page * 0x1000ull, &v, NULL) ||
+		    (v != ht_word(page, 0) && v != ht_word(0x100 + page, 0)))
+			c->errors++;
+		__atomic_store_n(&c->reads, c->reads + 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static phys_addr_t churn_table(struct ht *t, const phys_addr_t *pages, uint32_t flip)
+{
+	phys_addr_t l3;
+	uint64_t *e;
+
+	T_ASSERT_OK(mm_alloc_pages(t->b, 0, MM_GFP_ZERO, MM_OWNER_PGTABLE, 1, &l3));
+	e = mm_pa_to_virt(l3);
+	for (unsigned int i = 0; i < 64; i++)
+		__atomic_store_n(&e[i], HT_PAGE(pages[i * 2 + ((i ^ flip) & 1)], HT_NOEXEC),
+				 __ATOMIC_RELAXED);
+	hw_dma_sync_for_device(t->dev, l3, 64 * 8);
+	return l3;
+}
+
+T_TEST(churn_run, "hw/checker/clean-run-atomics-and-table-churn")
+{
+	struct ht t;
+	struct ht_pt pt;
+	phys_addr_t pages[128], counters, l3;
+	struct churn at[2], rd[2];
+	uint64_t *counter_words;
+
+	ht_init(&t, NULL);
+	ht_pt_init(&pt, &t, 48);
+	counters = ht_page(&t, MM_OWNER_BO, 0);
+	memset(mm_pa_to_virt(counters), 0, 4096);
+	ht_pt_map4k(&pt, COUNTER_VA, counters, HT_NOEXEC);
+	for (unsigned int i = 0; i < 64; i++) {
+		pages[i * 2] = ht_page(&t, MM_OWNER_BO, i);
+		pages[i * 2 + 1] = ht_page(&t, MM_OWNER_BO, 0x100 + i);
+	}
+	ht_pt_table(&pt, CHURN_VA, 2);
+	l3 = churn_table(&t, pages, 0);
+	ht_pt_set(&pt, CHURN_VA, 2, l3 | HW_PTE_TYPE_TABLE);
+	ht_as_enable(t.dev, AS, pt.root);
+
+	for (int i = 0; i < 2; i++) {
+		at[i] = (struct churn){ .dev = t.dev, .id = i };
+		rd[i] = (struct churn){ .dev = t.dev, .id = i };
+		T_ASSERT_OK(pthread_create(&at[i].th, NULL, churn_atomics, &at[i]));
+		T_ASSERT_OK(pthread_create(&rd[i].th, NULL, churn_reader, &rd[i]));
+	}
+	for (int i = 0; i < 2; i++)
+		while (!__atomic_load_n(&rd[i].reads, __ATOMIC_RELAXED))
+			ht_sleep_us(100);
+	for (uint32_t it = 1; it <= 100 || (it <= 3000 && __atomic_load_n(&rd[0].reads, __ATOMIC_RELAXED) +
+					     __atomic_load_n(&rd[1].reads, __ATOMIC_RELAXED) < 100000); it++) {
+		phys_addr_t old = l3;
+
+		l3 = churn_table(&t, pages, it);
+		ht_as_lock(t.dev, AS, CHURN_VA, SZ_2M);
+		if (it & 1)
+			ht_pt_set(&pt, CHURN_VA, 2, 0);		/* break, then make */
+		ht_pt_set(&pt, CHURN_VA, 2, l3 | HW_PTE_TYPE_TABLE);
+		unlock_region(t.dev, AS);
+		ht_free(&t, old, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(at[i].th, NULL);
+		__atomic_store_n(&rd[i].stop, true, __ATOMIC_RELAXED);
+		pthread_join(rd[i].th, NULL);
+		T_ASSERT_EQ_INT(at[i].errors, 0);
+		T_ASSERT_EQ_INT(rd[i].errors, 0);
+	}
+	counter_words = mm_pa_to_virt(counters);
+	T_ASSERT_EQ_U64(__atomic_load_n(&counter_words[0], __ATOMIC_RELAXED), ATOMICS);
+	T_ASSERT_EQ_U64(__atomic_load_n(&counter_words[1], __ATOMIC_RELAXED), ATOMICS);
+	t_note("churn: %lu + %lu reads", rd[0].reads, rd[1].reads);
+	ht_expect_clean(t.dev);
+	ht_free(&t, l3, 0);
+	ht_free(&t, counters, 0);
+	for (unsigned int i = 0; i < 128; i++)
+		ht_free(&t, pages[i], 0);
+	ht_pt_fini(&pt);
+	ht_fini(&t);
+}
