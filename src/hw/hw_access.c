@@ -416,9 +416,9 @@ static inline bool frame_ok(const struct hw_device *dev, phys_addr_t pa)
 
 /*
  * frame_ok() for the fast path: state (byte 0) and owner kind (byte 2) of
- * the frame metadata in one 32-bit load, judged with one compare: after
- * subtracting "allocated, BO", only "allocated" with owner BO, dummy or
- * firmware leave nothing but bits 16-17 set.
+ * the frame metadata in one 32-bit load: after subtracting "allocated,
+ * BO", exactly "allocated" with owner BO, dummy or firmware leave 0,
+ * 0x10000 or 0x20000.
  */
 _Static_assert(offsetof(struct mm_frame, state) == 0 && offsetof(struct mm_frame, owner_kind) == 2,
 	       "frame metadata layout the fast path reads");
@@ -432,7 +432,7 @@ static inline bool frame_ok_fast(const struct hw_tlb_entry *e, uint64_t va)
 	uint32_t x = (__atomic_load_n(w, __ATOMIC_RELAXED) & 0x00ff00ffu) -
 		     ((MM_OWNER_BO << 16) | MM_FRAME_ALLOCATED);
 
-	return !(x & ~0x30000u);
+	return !(x & ~0x30000u) && x != 0x30000u;
 }
 
 static inline uint32_t perm_needed(enum hw_access_type type)
@@ -724,8 +724,6 @@ static inline int translate(struct hw_device *dev, struct hw_agent *ag, unsigned
 static void data_read(void *dst, phys_addr_t pa, size_t len, bool single)
 {
 	const void *src = mm_pa_to_virt(pa);
-
-	/* Block reads of memory other units write are racy on hardware too. */
 
 	if (!single) {
 		memcpy(dst, src, len);
