@@ -38,10 +38,24 @@
 #include "util/u_fault.h"
 #include "util/u_lockdep.h"
 #include "util/u_log.h"
+#include "util/u_thread.h"
 #include "util/u_trace.h"
 
 /* Smallest batch direct reclaim asks for, as the kernel's SWAP_CLUSTER_MAX. */
 #define RECLAIM_BATCH 32
+
+/*
+ * The shrinker registry's rwlock as the lockdep sees it: reclaim holds it
+ * while shrinkers run, unregister takes it, so unregistering while holding
+ * a lock a shrinker takes is reported instead of deadlocking one day.
+ */
+static U_LOCK_CLASS(shrinker_rwsem_class, "shrinker_rwsem");
+
+/* @a - @b, or 0 when @b >= @a: free memory is re-read racily, never let the difference wrap. */
+static inline uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
 
 static inline uint64_t budget_free(const struct mm_budget *b)
 {
@@ -74,7 +88,7 @@ struct mm_budget *mm_budget_create(const struct mm_budget_config *cfg)
 		      cfg->name ? cfg->name : "?");
 		return ERR_PTR(-EINVAL);
 	}
-	if (cfg->swap_bytes % MM_PAGE_SIZE || cfg->swap_bytes / MM_PAGE_SIZE > UINT32_MAX) {
+	if (cfg->swap_bytes % MM_PAGE_SIZE || cfg->swap_bytes / MM_PAGE_SIZE > UINT32_MAX - 64) {
 		u_err("mm", "budget %s: swap size %llu must be a multiple of 4 KiB below 16 TiB",
 		      cfg->name ? cfg->name : "?", (unsigned long long)cfg->swap_bytes);
 		return ERR_PTR(-EINVAL);
@@ -90,7 +104,15 @@ struct mm_budget *mm_budget_create(const struct mm_budget_config *cfg)
 	if (b->high_wmark < b->low_wmark)
 		b->high_wmark = b->low_wmark;
 	u_list_init(&b->shrinkers);
-	pthread_rwlock_init(&b->shrinker_rwlock, NULL);
+	{
+		/* Writer-preferring, so unregister is not starved by back-to-back reclaim. */
+		pthread_rwlockattr_t attr;
+
+		pthread_rwlockattr_init(&attr);
+		pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&b->shrinker_rwlock, &attr);
+		pthread_rwlockattr_destroy(&attr);
+	}
 	pthread_mutex_init(&b->bg_lock, NULL);
 	pthread_cond_init(&b->bg_cond, NULL);
 	pthread_cond_init(&b->bg_idle_cond, NULL);
@@ -106,7 +128,8 @@ struct mm_budget *mm_budget_create(const struct mm_budget_config *cfg)
 		goto err_swap;
 	}
 	if (!cfg->no_background_reclaim) {
-		if (pthread_create(&b->bg_thread, NULL, background_reclaimer, b)) {
+		ret = u_thread_create(&b->bg_thread, background_reclaimer, b, "pm-reclaim");
+		if (ret) {
 			ret = -ENOMEM;
 			goto err_unregister;
 		}
@@ -178,11 +201,17 @@ void mm_budget_stats(struct mm_budget *b, struct mm_budget_stats *st)
 
 static void wake_background(struct mm_budget *b)
 {
-	if (!b->bg_started)
+	/*
+	 * Nothing to do if a wake-up is already pending, or if the last pass
+	 * could free nothing: then only a free or a new shrinker can change
+	 * that (they clear bg_stalled), and waking again would only spin.
+	 */
+	if (!b->bg_started || __atomic_load_n(&b->bg_wake, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&b->bg_stalled, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&b->bg_lock);
 	if (!b->bg_wake) {
-		b->bg_wake = true;
+		__atomic_store_n(&b->bg_wake, true, __ATOMIC_RELAXED);
 		pthread_cond_signal(&b->bg_cond);
 	}
 	pthread_mutex_unlock(&b->bg_lock);
@@ -199,6 +228,9 @@ int mm_alloc_pages_site(struct mm_budget *b, unsigned int order, unsigned int gf
 
 	if (order > MM_MAX_ORDER)
 		return -EINVAL;
+	if (unlikely(u_alloc_forbidden()))
+		u_panic("mm: allocation of an order-%u block at %s inside a no-allocation section",
+			order, site);
 	if (!(gfp & MM_GFP_NORECLAIM))
 		u_might_reclaim();
 	if (u_fault_should_fail(site)) {
@@ -207,14 +239,14 @@ int mm_alloc_pages_site(struct mm_budget *b, unsigned int order, unsigned int gf
 	}
 
 	/* Direct reclaim: this allocation would leave less than the low watermark free. */
-	if (may_reclaim && budget_free(b) < n + b->low_wmark) {
+	if (may_reclaim) {
 		for (int pass = 0; pass < 3; pass++) {
-			uint64_t want = n + b->low_wmark - budget_free(b);
+			uint64_t want = sub_sat(n + b->low_wmark, budget_free(b));
 
+			if (!want)
+				break;
 			__atomic_fetch_add(&b->direct_reclaims, 1, __ATOMIC_RELAXED);
 			if (!mm_reclaim(b, u_max(want, (uint64_t)RECLAIM_BATCH), true))
-				break;
-			if (budget_free(b) >= n + b->low_wmark)
 				break;
 		}
 	}
@@ -242,6 +274,8 @@ void mm_free_pages(struct mm_budget *b, phys_addr_t pa, unsigned int order)
 		u_panic("mm: free of bad PA 0x%llx order %u", (unsigned long long)pa, order);
 	mm__arena_free(b, mm_pa_to_pfn(pa), order);
 	__atomic_fetch_add(&b->frees, 1, __ATOMIC_RELAXED);
+	if (unlikely(__atomic_load_n(&b->bg_stalled, __ATOMIC_RELAXED)))
+		__atomic_store_n(&b->bg_stalled, false, __ATOMIC_RELAXED);
 }
 
 int mm_shrinker_register(struct mm_budget *b, struct mm_shrinker *s)
@@ -252,13 +286,17 @@ int mm_shrinker_register(struct mm_budget *b, struct mm_shrinker *s)
 	pthread_rwlock_wrlock(&b->shrinker_rwlock);
 	u_list_add_tail(&s->link, &b->shrinkers);
 	pthread_rwlock_unlock(&b->shrinker_rwlock);
+	__atomic_store_n(&b->bg_stalled, false, __ATOMIC_RELAXED);
 	return 0;
 }
 
 void mm_shrinker_unregister(struct mm_budget *b, struct mm_shrinker *s)
 {
+	u_lockdep_check_acquire(&shrinker_rwsem_class, &b->shrinker_rwlock, 0, NULL);
 	pthread_rwlock_wrlock(&b->shrinker_rwlock);
+	u_lockdep_acquire(&shrinker_rwsem_class, &b->shrinker_rwlock, 0, NULL);
 	u_list_del(&s->link);
+	u_lockdep_release(&shrinker_rwsem_class, &b->shrinker_rwlock);
 	pthread_rwlock_unlock(&b->shrinker_rwlock);
 }
 
@@ -271,7 +309,9 @@ unsigned long mm_reclaim(struct mm_budget *b, unsigned long nr_pages, bool may_b
 	if (!nr_pages)
 		return 0;
 	u_fs_reclaim_acquire();
+	u_lockdep_check_acquire(&shrinker_rwsem_class, &b->shrinker_rwlock, 0, NULL);
 	pthread_rwlock_rdlock(&b->shrinker_rwlock);
+	u_lockdep_acquire(&shrinker_rwsem_class, &b->shrinker_rwlock, 0, NULL);
 	U_TRACE("shrinker", "reclaim", b->name, 'B', "want", nr_pages);
 	while (freed < nr_pages && progress) {
 		progress = false;
@@ -300,6 +340,7 @@ unsigned long mm_reclaim(struct mm_budget *b, unsigned long nr_pages, bool may_b
 		}
 	}
 	U_TRACE("shrinker", "reclaim", b->name, 'E', "freed", freed);
+	u_lockdep_release(&shrinker_rwsem_class, &b->shrinker_rwlock);
 	pthread_rwlock_unlock(&b->shrinker_rwlock);
 	u_fs_reclaim_release();
 	__atomic_fetch_add(&b->reclaimed, freed, __ATOMIC_RELAXED);
@@ -316,14 +357,21 @@ static void *background_reclaimer(void *arg)
 			pthread_cond_wait(&b->bg_cond, &b->bg_lock);
 		if (b->bg_stop)
 			break;
-		b->bg_wake = false;
+		__atomic_store_n(&b->bg_wake, false, __ATOMIC_RELAXED);
 		b->bg_busy = true;
 		pthread_mutex_unlock(&b->bg_lock);
 
-		while (budget_free(b) < b->high_wmark) {
-			__atomic_fetch_add(&b->background_reclaims, 1, __ATOMIC_RELAXED);
-			if (!mm_reclaim(b, u_max(b->high_wmark - budget_free(b), (uint64_t)RECLAIM_BATCH), true))
+		for (;;) {
+			uint64_t want = sub_sat(b->high_wmark, budget_free(b));
+
+			if (!want)
 				break;
+			__atomic_fetch_add(&b->background_reclaims, 1, __ATOMIC_RELAXED);
+			if (!mm_reclaim(b, u_max(want, (uint64_t)RECLAIM_BATCH), true)) {
+				/* Nothing reclaimable now: sleep until a free or a new shrinker. */
+				__atomic_store_n(&b->bg_stalled, true, __ATOMIC_RELAXED);
+				break;
+			}
 		}
 
 		pthread_mutex_lock(&b->bg_lock);

@@ -38,6 +38,8 @@
  * @bg_wake: a wake-up is pending.
  * @bg_busy: the reclaimer is reclaiming.
  * @bg_stop: the reclaimer must exit.
+ * @bg_stalled: the last background pass freed nothing; no wake-up until a
+ *              free or a new shrinker clears it (relaxed atomic).
  * @swap_fd: memfd of the swap area, -1 without swap (set once).
  * @swap_map: its mapping (set once).
  * @swap_slots: capacity in page slots (set once; 0 = no swap).
@@ -74,6 +76,7 @@ struct mm_budget {
 	bool bg_wake;
 	bool bg_busy;
 	bool bg_stop;
+	bool bg_stalled;
 
 	int swap_fd;
 	uint8_t *swap_map;

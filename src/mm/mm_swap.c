@@ -73,6 +73,8 @@ int mm_swap_alloc_site(struct mm_budget *b, uint32_t *slot, const char *site)
 	uint32_t words = (b->swap_slots + 63) / 64;
 	int ret = -ENOSPC;
 
+	if (unlikely(u_alloc_forbidden()))
+		u_panic("mm: swap slot allocation at %s inside a no-allocation section", site);
 	if (u_fault_should_fail(site))
 		return -ENOMEM;
 	if (!b->swap_slots)

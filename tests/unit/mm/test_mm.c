@@ -225,6 +225,22 @@ static void leak_child(void *arg)
 	mm_budget_destroy(b);
 }
 
+static void forbidden_alloc_child(void *arg)
+{
+	struct mm_budget *b = budget_new(4 * MiB, 0, false);
+	phys_addr_t pa;
+
+	(void)arg;
+	u_alloc_forbid_begin("test section");
+	mm_alloc_pages(b, 0, MM_GFP_NORECLAIM, MM_OWNER_PGTABLE, 1, &pa);
+}
+
+T_TEST(forbidden_section, "mm/budget/no-frames-in-no-allocation-section")
+{
+	T_ASSERT_MSG(t_expect_abort(forbidden_alloc_child, NULL),
+		     "a frame allocation inside a no-allocation section must abort");
+}
+
 T_TEST(buddy_misuse, "mm/buddy/misuse-aborts")
 {
 	T_ASSERT_MSG(t_expect_abort(double_free_child, NULL), "a double free must abort");
@@ -317,6 +333,9 @@ T_TEST(budget_bad_config, "mm/budget/bad-config")
 	cfg.high_wmark_bytes = 0;
 	cfg.swap_bytes = 100;
 	T_ASSERT_ERRNO(PTR_ERR(mm_budget_create(&cfg)), EINVAL);
+	/* So many slots that the slot bitmap's word count would wrap in 32 bits. */
+	cfg.swap_bytes = (uint64_t)UINT32_MAX * MM_PAGE_SIZE;
+	T_ASSERT_ERRNO(PTR_ERR(mm_budget_create(&cfg)), EINVAL);
 }
 
 /*
@@ -335,6 +354,7 @@ struct toy_cache {
 	bool allocate_in_scan;
 	int scan_depth;
 	int max_scan_depth;
+	unsigned long max_nr_to_scan;
 	struct u_mutex *lock;
 };
 
@@ -361,6 +381,8 @@ static unsigned long toy_scan(void *cookie, struct mm_shrink_control *sc)
 	c->scans++;
 	c->last_may_block = sc->may_block;
 	c->last_has_swap = sc->has_swap;
+	if (sc->nr_to_scan > c->max_nr_to_scan)
+		c->max_nr_to_scan = sc->nr_to_scan;
 	if (++c->scan_depth > c->max_scan_depth)
 		c->max_scan_depth = c->scan_depth;
 	while (c->n && freed < sc->nr_to_scan) {
@@ -805,6 +827,8 @@ T_TEST(concurrency, "mm/concurrency/alloc-free-reclaim")
 	validate();
 	T_ASSERT_GT_INT(w[0].ok + w[1].ok + w[2].ok, 0);
 	T_ASSERT_GT_INT(c.scans, 0);
+	/* Reclaim asks for what it needs, never a wrapped-around "everything". */
+	T_ASSERT_LE_INT(c.max_nr_to_scan, 512);
 	toy_fini(&c);
 	T_ASSERT_EQ_U64(mm_budget_used(b), 0);
 	validate();
