@@ -239,10 +239,10 @@ void mm__arena_free(struct mm_budget *b, uint64_t pfn, unsigned int order)
 {
 	struct mm_frame *f;
 
+	pthread_mutex_lock(&arena_lock);
 	if (pfn >= carved)
 		u_panic("mm: free of PA 0x%llx: not an allocated frame",
 			(unsigned long long)mm_pfn_to_pa(pfn));
-	pthread_mutex_lock(&arena_lock);
 	f = &mm__frames[pfn];
 	if (f->state != MM_FRAME_ALLOCATED || f->order != order || f->budget != b->index) {
 		u_panic("mm: bad free of PA 0x%llx order %u by budget %s: frame is %s, order %u, budget %u",
@@ -370,6 +370,13 @@ int mm_validate(void)
 			      (unsigned long long)(pfn + i), o, (unsigned long long)pfn);
 		}
 		if (f->state == MM_FRAME_FREE) {
+			for (uint64_t i = 0; i < n; i++) {
+				const struct mm_frame *t = &mm__frames[pfn + i];
+
+				CHECK(t->owner_kind == MM_OWNER_NONE && t->budget == 0,
+				      "pfn %llu: free frame still names owner kind %u, budget %u",
+				      (unsigned long long)(pfn + i), t->owner_kind, t->budget);
+			}
 			CHECK(o == MM_MAX_ORDER || mm__frames[pfn ^ n].state != MM_FRAME_FREE ||
 			      mm__frames[pfn ^ n].order != o,
 			      "pfn %llu: free order-%u block and its free buddy were not merged",
@@ -401,15 +408,17 @@ int mm_validate(void)
 		      (unsigned long long)budgets[i]->used);
 		CHECK(budgets[i]->used <= budgets[i]->limit, "budget %s over its limit",
 		      budgets[i]->name);
+		CHECK(budgets[i]->peak >= budgets[i]->used, "budget %s: peak below current use",
+		      budgets[i]->name);
+		/* Under arena_lock: a budget cannot be unregistered (and freed) meanwhile. */
+		ret = mm__swap_validate(budgets[i]);
+		if (ret)
+			goto out;
 	}
+	for (uint64_t pfn = carved; pfn < carved + BLOCK_FRAMES && pfn < mm__nr_frames; pfn++)
+		CHECK(mm__frames[pfn].state == MM_FRAME_UNUSED,
+		      "pfn %llu beyond the carve point is not unused", (unsigned long long)pfn);
 out:
 	pthread_mutex_unlock(&arena_lock);
-	if (ret)
-		return ret;
-	for (unsigned int i = 1; i <= MM_MAX_BUDGETS; i++) {
-		/* Budgets cannot go away under a validate: their owners are the callers. */
-		if (budgets[i] && (ret = mm__swap_validate(budgets[i])))
-			return ret;
-	}
-	return 0;
+	return ret;
 }
