@@ -129,10 +129,11 @@
  * here: never touch a mapped BO while holding a lock ->fault takes. Each run
  * is a VMA, so a heavily fragmented object can hit vm.max_map_count (the
  * fault then fails with SIGBUS, logged). Mappings do not survive fork():
- * in the child, an inherited mapping keeps the pages mapped at the fork
- * (shared with the parent) and faults nowhere else; the only valid call on
- * it is mm_cpumap_destroy() (the others return -ENODEV), and the child can
- * create mappings of its own (a fresh fault thread and userfaultfd).
+ * the reservation and every run are MADV_DONTFORK, so the child has nothing
+ * mapped there (a touch is SIGSEGV) and can never reach frames the parent
+ * later zaps and reuses; the only valid call on an inherited mapping is
+ * mm_cpumap_destroy() (the others return -ENODEV), and the child can create
+ * mappings of its own (a fresh fault thread and userfaultfd).
  */
 #include "mm_cpumap.h"
 
@@ -156,6 +157,7 @@
 #include "util/u_itree.h"
 #include "util/u_lock.h"
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 #ifndef USERFAULTFD_IOC_NEW
 #define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
@@ -300,14 +302,30 @@ static int uffd_open_fd(int *sys_err, int *dev_err)
 	if (fd >= 0)
 		return fd;
 	devfd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	if (devfd < 0) {
+	if (devfd >= 0) {
+		fd = ioctl(devfd, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+		*dev_err = fd < 0 ? errno : 0;
+		close(devfd);
+		if (fd >= 0)
+			return fd;
+	} else {
 		*dev_err = errno;
-		return -1;
 	}
-	fd = ioctl(devfd, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-	*dev_err = fd < 0 ? errno : 0;
-	close(devfd);
-	return fd;
+#ifdef UFFD_USER_MODE_ONLY
+	/*
+	 * Unprivileged processes with vm.unprivileged_userfaultfd=0 (Debian's
+	 * default) may still handle faults of user-mode accesses (Linux 5.11).
+	 * The price: a system call that touches a not-yet-faulted page of a
+	 * mapping (read(2) into a BO, say) gets EFAULT instead of waiting.
+	 */
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (fd >= 0) {
+		u_info("mm", "userfaultfd: user-mode faults only (vm.unprivileged_userfaultfd=0); "
+		       "system calls touching unfaulted pages of CPU mappings get EFAULT");
+		return fd;
+	}
+#endif
+	return -1;
 }
 
 /* Open and configure a userfaultfd; on failure say why in @why. */
@@ -463,6 +481,8 @@ static int install_run(struct mm_cpumap *map, const struct mm_cpumap_run *run, u
 		return -ENOMEM;
 	}
 	U_ASSERT(p == want);
+	/* MAP_FIXED gave the run a fresh VMA: keep it out of fork() children too (DOC). */
+	madvise(p, run->npages * MM_PAGE_SIZE, MADV_DONTFORK);
 	newly = bits_update(map, run->first, run->npages, true);
 	__atomic_store_n(&map->pages_mapped, map->pages_mapped + newly, __ATOMIC_RELAXED);
 	u_mutex_unlock(&map->lock);
@@ -678,7 +698,7 @@ static int svc_get_locked(void)
 		goto err_close;
 	}
 	svc.uffd = fd;
-	err = -pthread_create(&svc.thread, NULL, fault_thread, NULL);
+	err = u_thread_create(&svc.thread, fault_thread, NULL, "pm-cpufault");
 	if (err) {
 		u_err("mm", "cpumap: cannot start the fault thread: %s", strerror(-err));
 		err = -ENOMEM;
@@ -817,6 +837,12 @@ int mm_cpumap_create(uint64_t size, int prot, const struct mm_cpumap_ops *ops, v
 		goto err_put;
 	}
 	map->addr = addr;
+	/*
+	 * Not inherited by fork(): a child would otherwise keep the frames
+	 * mapped at the fork, and could read or write them after the parent
+	 * zapped and reused them (as page tables, say).
+	 */
+	madvise(addr, size, MADV_DONTFORK);
 	if (!map->eager) {
 		ret = uffd_register(addr, size);
 		if (ret) {
