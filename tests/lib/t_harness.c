@@ -37,6 +37,8 @@ static jmp_buf test_env;
 static int test_state;		/* 0 running, 1 failed, 2 skipped */
 static char skip_reason[256];
 static uint64_t rng_state;
+/* Set in a t_expect_abort() child: a failed assert there must end the child, not unwind into the runner. */
+static bool in_forked_child;
 static uint64_t seed_value;
 static bool seed_set;
 
@@ -62,12 +64,16 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 	u_fault_disable();
+	if (in_forked_child)
+		_exit(2);
 	test_state = 1;
 	longjmp(test_env, 1);
 }
 
 void t_skip(const char *why)
 {
+	if (in_forked_child)
+		_exit(2);
 	snprintf(skip_reason, sizeof(skip_reason), "%s", why);
 	test_state = 2;
 	longjmp(test_env, 1);
@@ -131,6 +137,7 @@ bool t_expect_abort(void (*fn)(void *arg), void *arg)
 		if (devnull >= 0)
 			dup2(devnull, STDERR_FILENO);
 		signal(SIGABRT, SIG_DFL);
+		in_forked_child = true;
 		fn(arg);
 		_exit(0);
 	}
@@ -183,11 +190,12 @@ unsigned long t_fault_loop(const struct t_fault_loop_ops *ops, void *ctx, bool p
 			/* Success: undo it, whether a failure was absorbed (retried) or none was injected. */
 			if (ops->undo)
 				ops->undo(ctx);
-			if (!injected)
-				return n - 1;
 		} else if (ret != -ENOMEM) {
 			t_fail(__FILE__, __LINE__, "fault loop point %lu%s: expected -ENOMEM, got %d (%s)",
 			       n, persistent ? " (persistent)" : "", ret, t_errname(-ret));
+		} else if (!injected) {
+			t_fail(__FILE__, __LINE__, "fault loop point %lu: -ENOMEM although no failure was injected",
+			       n);
 		}
 		if (u_alloc_live() != base_allocs)
 			t_fail(__FILE__, __LINE__, "fault loop point %lu: %ld heap blocks leaked",
@@ -195,6 +203,9 @@ unsigned long t_fault_loop(const struct t_fault_loop_ops *ops, void *ctx, bool p
 		if (ops->resources && ops->resources(ctx) != base_res)
 			t_fail(__FILE__, __LINE__, "fault loop point %lu: resources %ld, expected %ld",
 			       n, ops->resources(ctx), base_res);
+		/* The first clean run (nothing injected) ends the sweep, after the same checks. */
+		if (ret == 0 && !injected)
+			return n - 1;
 	}
 	t_fail(__FILE__, __LINE__, "fault loop did not terminate");
 }
