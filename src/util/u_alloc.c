@@ -49,6 +49,9 @@ static __thread const char *forbid_why;
 
 void u_alloc_set_ops(const struct u_allocator_ops *new_ops)
 {
+	/* A block from the old table freed through the new one would corrupt both. */
+	if (u_alloc_live())
+		u_panic("u_alloc_set_ops with %ld blocks still live", u_alloc_live());
 	__atomic_store_n(&ops, new_ops ? new_ops : &libc_ops, __ATOMIC_RELEASE);
 }
 

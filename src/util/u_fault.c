@@ -10,6 +10,12 @@
  *
  * The fast path when the mode is OFF is one relaxed load and one atomic
  * increment. Site names are compared with strcmp only in SITE mode.
+ *
+ * Threads other than the configuring one (the background reclaimer, the
+ * CPU-fault thread) allocate concurrently: the scalar settings are atomics
+ * published by the release store of the mode. The site list is written
+ * before that store too; changing it while another thread is comparing
+ * against it (reconfiguring SITE mode under load) is not supported.
  */
 #include "u_fault.h"
 #include "u_log.h"
@@ -51,8 +57,12 @@ static void set_mode(enum u_fault_mode mode)
 
 void u_fault_set_nth(unsigned long n, bool persistent)
 {
-	fi.nth = n;
-	fi.persistent = persistent;
+	/*
+	 * Relaxed stores, published by set_mode()'s release store of the mode:
+	 * allocating threads (reclaimers, fault handlers) read them concurrently.
+	 */
+	__atomic_store_n(&fi.nth, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&fi.persistent, persistent, __ATOMIC_RELAXED);
 	set_mode(n ? U_FAULT_NTH : U_FAULT_OFF);
 }
 
@@ -75,8 +85,8 @@ static uint64_t prob_to_threshold(double p)
 
 void u_fault_set_random(double p, uint64_t seed)
 {
-	fi.threshold = prob_to_threshold(p);
-	fi.state = seed;
+	__atomic_store_n(&fi.threshold, prob_to_threshold(p), __ATOMIC_RELAXED);
+	__atomic_store_n(&fi.state, seed, __ATOMIC_RELAXED);
 	set_mode(U_FAULT_RANDOM);
 }
 
@@ -117,7 +127,7 @@ static bool random_hit(void)
 		v = splitmix64(&s);
 	} while (!__atomic_compare_exchange_n(&fi.state, &old, s, true,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return v < fi.threshold;
+	return v < __atomic_load_n(&fi.threshold, __ATOMIC_RELAXED);
 }
 
 bool u_fault_should_fail(const char *site)
@@ -129,9 +139,12 @@ bool u_fault_should_fail(const char *site)
 	switch (mode) {
 	case U_FAULT_OFF:
 		return false;
-	case U_FAULT_NTH:
-		fail = n == fi.nth || (fi.persistent && n > fi.nth);
+	case U_FAULT_NTH: {
+		unsigned long nth = __atomic_load_n(&fi.nth, __ATOMIC_RELAXED);
+
+		fail = n == nth || (__atomic_load_n(&fi.persistent, __ATOMIC_RELAXED) && n > nth);
 		break;
+	}
 	case U_FAULT_SITE:
 		for (unsigned int i = 0; i < fi.nr_sites && !fail; i++)
 			fail = !strcmp(site, fi.sites[i]);
@@ -156,8 +169,12 @@ static int parse_ulong(const char *val, unsigned long *out)
 	if (!val || !*val || *val == '-' || *val == '+' || *val == ' ')
 		return -EINVAL;
 	errno = 0;
-	*out = strtoul(val, &end, 0);
-	return (errno || *end) ? -EINVAL : 0;
+	/* Decimal, or hex with 0x; never octal ("nth=010" is the tenth point). */
+	if (val[0] == '0' && (val[1] == 'x' || val[1] == 'X'))
+		*out = strtoul(val + 2, &end, 16);
+	else
+		*out = strtoul(val, &end, 10);
+	return (errno || *end || end == val) ? -EINVAL : 0;
 }
 
 int u_fault_configure(const char *spec)
@@ -202,7 +219,7 @@ int u_fault_configure(const char *spec)
 				char *end;
 
 				p = strtod(val, &end);
-				if (*end || !(p >= 0.0 && p <= 1.0))
+				if (end == val || *end || !(p >= 0.0 && p <= 1.0))
 					goto bad;
 			}
 			mode = U_FAULT_RANDOM;

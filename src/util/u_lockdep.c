@@ -89,6 +89,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -744,6 +745,19 @@ void u_lockdep_set_enabled(bool on)
 bool u_lockdep_enabled(void)
 {
 	return u_lockdep__active();
+}
+
+/*
+ * On by default in every process that links the library (the shim, the CLI,
+ * tests), as the header promises; PANTOMIME_LOCKDEP=0 turns it off, and the
+ * benchmarks turn it off themselves.
+ */
+__attribute__((constructor)) static void u_lockdep_init_from_env(void)
+{
+	const char *env = getenv("PANTOMIME_LOCKDEP");
+
+	if (!env || strcmp(env, "0"))
+		u_lockdep_set_enabled(true);
 }
 
 void u_lockdep_set_abort(bool on)

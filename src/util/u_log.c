@@ -10,12 +10,20 @@
 #include "u_log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static enum u_log_level log_level = U_LOG_WARN;
+/*
+ * The sink and its cookie change together under sink_lock (writers) and are
+ * used under it (readers), so a line never reaches one sink with another's
+ * cookie, and u_log_set_sink() returns only once no line is in the old sink.
+ * Without a sink (the normal case) no lock is taken.
+ */
+static pthread_rwlock_t sink_lock = PTHREAD_RWLOCK_INITIALIZER;
 static u_log_sink_fn log_sink;
 static void *log_sink_cookie;
 static unsigned long warn_hits;
@@ -59,8 +67,10 @@ enum u_log_level u_log_get_level(void)
 
 void u_log_set_sink(u_log_sink_fn fn, void *cookie)
 {
+	pthread_rwlock_wrlock(&sink_lock);
 	log_sink_cookie = cookie;
 	__atomic_store_n(&log_sink, fn, __ATOMIC_RELEASE);
+	pthread_rwlock_unlock(&sink_lock);
 }
 
 void u_vlog(enum u_log_level level, const char *module, const char *fmt, va_list ap)
@@ -76,10 +86,15 @@ void u_vlog(enum u_log_level level, const char *module, const char *fmt, va_list
 		return;
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 
-	sink = __atomic_load_n(&log_sink, __ATOMIC_ACQUIRE);
-	if (sink) {
-		sink(log_sink_cookie, level, buf);
-		return;
+	if (__atomic_load_n(&log_sink, __ATOMIC_ACQUIRE)) {
+		pthread_rwlock_rdlock(&sink_lock);
+		sink = log_sink;
+		if (sink) {
+			sink(log_sink_cookie, level, buf);
+			pthread_rwlock_unlock(&sink_lock);
+			return;
+		}
+		pthread_rwlock_unlock(&sink_lock);
 	}
 	n = (int)strlen(buf);
 	if (n < (int)sizeof(buf) - 1)

@@ -2,6 +2,7 @@
 #include "u_parse.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,15 @@ int u_parse_size(const char *s, uint64_t *out)
 
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return -EINVAL;
+	/* Decimal, or hex with 0x: a leading zero is not octal here ("010G" is 10 GiB). */
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
+
+	if (!isxdigit((unsigned char)*digits))
+		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	v = strtoull(digits, &end, hex ? 16 : 10);
+	if (errno || end == digits)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': break;

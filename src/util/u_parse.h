@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 /**
- * u_parse_size() - parse a byte count: decimal or 0x-hex, with an optional
+ * u_parse_size() - parse a byte count: decimal or 0x-hex (a leading zero is
+ * not octal), with an optional
  * binary suffix K, M, G or T (KiB, MiB, GiB, TiB; a trailing "iB" or "B" is accepted).
  * @s: the text.
  * @out: the value on success.

@@ -44,7 +44,11 @@ struct u_tracer_ops {
 
 extern const struct u_tracer_ops *u_trace__ops;
 
-/** u_trace_attach() - send events to @ops (NULL detaches). One tracer at a time. */
+/**
+ * u_trace_attach() - send events to @ops (NULL detaches). One tracer at a time.
+ * Returns once no event is being delivered to the previous tracer, so its
+ * owner may free it; must not be called from inside a tracer callback.
+ */
 void u_trace_attach(const struct u_tracer_ops *ops, void *cookie);
 /** u_trace_enabled() - Return: true while a tracer is attached. */
 static inline bool u_trace_enabled(void)
