@@ -14,6 +14,10 @@
  * model's walker) may read the table memory at any time: every descriptor is
  * written with one aligned 8-byte store, and a table is published only after
  * its contents are in place (release store of the table descriptor).
+ * This library's own lookups (iova_to_phys, lookup, dump, validate) are
+ * serialized with updates by the caller too: an unmap frees the tables it
+ * empties, so a lookup racing it could follow a freed table. (The GPU
+ * model walks with its own code and sees changes only once synced.)
  */
 #ifndef PANTOMIME_PGTABLE_H
 #define PANTOMIME_PGTABLE_H

@@ -220,7 +220,7 @@ static inline void arm_lpae_pte_publish(uint64_t *ptep, uint64_t pte)
 	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
 }
 
-/* A read that may race with the (serialized) updater: lookups and dumps. */
+/* A descriptor read of lookups and dumps (serialized with updates by the caller; relaxed for the model's benefit only). */
 static inline uint64_t arm_lpae_pte_load(const uint64_t *ptep)
 {
 	return __atomic_load_n(ptep, __ATOMIC_RELAXED);
