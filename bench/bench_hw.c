@@ -15,6 +15,15 @@
  *                GPU unit is registered, so every LOCK pays its drain
  *                (membarrier). Baseline: two NOP commands with the same waits
  *                (the same MMIO traffic without the commands' work).
+ * cs_store_loop  ns per iteration of a command stream run by a queue slot's
+ *                executor: STORE_MULTIPLE of a register pair (one 8-byte
+ *                store), ADD_IMMEDIATE32, BRANCH back (three instructions,
+ *                three fetches and a store through the access port), from
+ *                DOORBELL to STATUS DONE, 2^20 iterations. The code page sits
+ *                in another set of the executor's direct-mapped TLB than the
+ *                data page (in the same set every access would walk).
+ *                Baseline: one hw_write64() of the same address from the
+ *                host thread, i.e. the store alone.
  *
  * Every number is the best (lowest) of --repeat repetitions. The acceptance
  * bar of the model: read_tlb_hit at most 10x its baseline.
@@ -35,6 +44,8 @@
 #define SEQ_LEN 4096
 #define BASE_VA 0x100000000ull
 #define RUN_NS 30000000ull
+#define CODE_VA 0x200001000ull	/* TLB set 1: the data page (BASE_VA) is set 0 */
+#define LOOP_ITERS (1u << 20)
 
 /* ---- a minimal page-table builder (the model's users write tables by hand) ---- */
 
@@ -173,6 +184,79 @@ static double cmd_pair_ns(struct hw_device *dev, uint32_t c1, uint32_t c2)
 	return (double)(t - t0) / (double)n;
 }
 
+/* ns per host hw_write64() of @va. */
+static double write_ns(struct hw_device *dev, uint64_t va)
+{
+	uint64_t t0 = bench_now_ns(), t, count = 0;
+
+	do {
+		for (unsigned int i = 0; i < 4096; i++)
+			if (hw_write64(dev, 1, va, count + i, NULL))
+				abort();
+		count += 4096;
+		t = bench_now_ns();
+	} while (t - t0 < RUN_NS);
+	return (double)(t - t0) / (double)count;
+}
+
+static uint64_t cs(unsigned int op, uint64_t payload)
+{
+	return ((uint64_t)op << 56) | payload;
+}
+
+/* Write the store loop at @code (GPU VA CODE_VA). Return: its size in bytes. */
+static uint32_t write_store_loop(uint64_t *code, uint64_t va, uint32_t iters)
+{
+	unsigned int n = 0;
+
+	code[n++] = cs(HW_CS_OP_MOVE48, 0ull << 48 | va);		/* d0 = va */
+	code[n++] = cs(HW_CS_OP_MOVE32, 2ull << 48 | 0x1234);		/* r2:r3 = the data */
+	code[n++] = cs(HW_CS_OP_MOVE32, 3ull << 48 | 0x5678);
+	code[n++] = cs(HW_CS_OP_MOVE32, 4ull << 48 | iters);		/* r4 = iterations */
+	code[n++] = cs(HW_CS_OP_STORE_MULTIPLE, 2ull << 48 | 0ull << 40 | 0x3ull << 16);
+	code[n++] = cs(HW_CS_OP_ADD_IMMEDIATE32, 4ull << 48 | 4ull << 40 | 0xffffffffull);
+	code[n++] = cs(HW_CS_OP_BRANCH, 4ull << 40 | (uint64_t)HW_CS_COND_NEQUAL << 28 |
+		       (uint16_t)-3);
+	return 8 * n;
+}
+
+/* ns per loop iteration, doorbell to DONE. */
+static double cs_loop_ns(struct hw_device *dev)
+{
+	uint64_t t0 = bench_now_ns(), t;
+
+	hw_mmio_write32(dev, HW_QUEUE(0) + HW_QUEUE_DOORBELL, 1);
+	while (HW_QUEUE_STATUS_STATE(hw_mmio_read32(dev, HW_QUEUE(0) + HW_QUEUE_STATUS)) ==
+	       HW_QUEUE_STATUS_RUNNING) {
+		struct timespec ts = { 0, 20000 };
+
+		nanosleep(&ts, NULL);
+	}
+	t = bench_now_ns();
+	if (hw_mmio_read32(dev, HW_QUEUE(0) + HW_QUEUE_STATUS) != HW_QUEUE_STATUS_DONE)
+		abort();
+	return (double)(t - t0) / LOOP_ITERS;
+}
+
+static void run_cs_loop(struct bt *t, phys_addr_t code)
+{
+	uint32_t size = write_store_loop(mm_pa_to_virt(code), BASE_VA, LOOP_ITERS);
+	double gpu = 1e9, host = 1e9;
+
+	hw_mmio_write32(t->dev, HW_QUEUE(0) + HW_QUEUE_STREAM_BASE_LO, (uint32_t)CODE_VA);
+	hw_mmio_write32(t->dev, HW_QUEUE(0) + HW_QUEUE_STREAM_BASE_HI, (uint32_t)(CODE_VA >> 32));
+	hw_mmio_write32(t->dev, HW_QUEUE(0) + HW_QUEUE_STREAM_SIZE, size);
+	hw_mmio_write32(t->dev, HW_QUEUE(0) + HW_QUEUE_AS, 1);
+	cs_loop_ns(t->dev);				/* warm up: thread, TLB */
+	for (unsigned int rep = 0; rep < bench_opts.repeat; rep++) {
+		host = bench_min(host, write_ns(t->dev, BASE_VA));
+		gpu = bench_min(gpu, cs_loop_ns(t->dev));
+	}
+	bench_report(SUITE, "cs_store_loop", gpu, "ns/iter", host);
+	if (!bench_opts.json)
+		printf("  (cs_store_loop: %.1f M instructions/s, 3 per iteration)\n", 3e3 / gpu);
+}
+
 static void run_hw(void)
 {
 	struct mm_budget_config bc = { .name = "bench-hw", .limit_bytes = 64ull << 20,
@@ -180,6 +264,7 @@ static void run_hw(void)
 	struct hw_config cfg;
 	struct bt t = { 0 };
 	static phys_addr_t pages[MISS_PAGES];
+	phys_addr_t code;
 	double lock = 1e9, nop = 1e9;
 
 	t.b = mm_budget_create(&bc);
@@ -198,6 +283,9 @@ static void run_hw(void)
 			abort();
 		bt_map(&t, BASE_VA + (uint64_t)i * 4096, pages[i]);
 	}
+	if (mm_alloc_pages(t.b, 0, MM_GFP_ZERO, MM_OWNER_BO, 1, &code))
+		abort();
+	bt_map(&t, CODE_VA, code);
 	as_write64(t.dev, 1, HW_AS_TRANSTAB_LO, t.root);
 	as_write64(t.dev, 1, HW_AS_MEMATTR_LO, 0x4c4c4c4c8c4c8f4cull);
 	as_write64(t.dev, 1, HW_AS_TRANSCFG_LO, HW_AS_TRANSCFG_PTW_MEMATTR_WB |
@@ -215,15 +303,19 @@ static void run_hw(void)
 	}
 	bench_report(SUITE, "lock_unlock", lock, "ns/op", nop);
 
+	run_cs_loop(&t, code);
+
 	if (hw_checker_violations(t.dev))
 		u_warn(SUITE, "the checker reported %lu violations", hw_checker_violations(t.dev));
 	hw_device_destroy(t.dev);
 	for (unsigned int i = 0; i < MISS_PAGES; i++)
 		mm_free_pages(t.b, pages[i], 0);
+	mm_free_pages(t.b, code, 0);
 	for (unsigned int i = 0; i < t.nr_tables; i++)
 		mm_free_pages(t.b, t.tables[i], 0);
 	mm_budget_destroy(t.b);
 }
 
-BENCH_SUITE(hw_suite, SUITE, "GPU model: translated reads (TLB hit, miss) vs plain loads, LOCK/UNLOCK",
+BENCH_SUITE(hw_suite, SUITE, "GPU model: translated reads (TLB hit, miss) vs plain loads, LOCK/UNLOCK, "
+	    "a CS store loop vs host writes",
 	    run_hw)

@@ -57,6 +57,11 @@
  *               0 disables the TLB: every access walks).
  * @as_cmd_ns: model time an AS command keeps AS_ACTIVE set.
  * @flush_ns: model time of a GPU_CMD cache flush before CLEAN_CACHES_COMPLETED.
+ * @queue_slots: hardware queue slots of the model-only queue interface
+ *               (0..8, default 8; hw_regs.h HW_QUEUE_*).
+ * @job_timeout_ns: longest a SYNC_WAIT may block before the slot stops with
+ *                  TIMEOUT, unless the slot's CONFIG register says otherwise
+ *                  (default 5 s).
  */
 struct hw_config {
 	uint32_t gpu_id;
@@ -82,6 +87,8 @@ struct hw_config {
 	uint32_t tlb_entries;
 	uint64_t as_cmd_ns;
 	uint64_t flush_ns;
+	uint32_t queue_slots;
+	uint64_t job_timeout_ns;
 };
 
 /** hw_config_default() - fill @cfg with the default G610-like device. */
@@ -95,7 +102,11 @@ struct hw_device;
  * ERR_PTR(-ENOMEM).
  */
 struct hw_device *hw_device_create(const struct hw_config *cfg);
-/** hw_device_destroy() - stop the IRQ threads and free the device. */
+/**
+ * hw_device_destroy() - stop the queue executors (a running stream is
+ * abandoned where it is, without an interrupt) and the IRQ threads, and
+ * free the device.
+ */
 void hw_device_destroy(struct hw_device *dev);
 
 /**
@@ -110,7 +121,7 @@ void hw_mmio_write32(struct hw_device *dev, uint32_t off, uint32_t val);
  * enum hw_irq_line - the device's interrupt lines.
  * @HW_IRQ_GPU: GPU_INT (cache flush completed, reset completed, faults).
  * @HW_IRQ_MMU: MMU_INT (page faults per AS).
- * @HW_IRQ_JOB: the queue interface's completion/fault line (later).
+ * @HW_IRQ_JOB: JOB_INT: the queue interface's completion, fault, timeout and stop events.
  * @HW_IRQ_COUNT: number of lines.
  */
 enum hw_irq_line {
@@ -268,6 +279,29 @@ struct hw_as_stats {
 
 /** hw_as_stats() - snapshot the counters of @as into @st. Return: 0, -ENODEV. */
 int hw_as_stats(struct hw_device *dev, unsigned int as, struct hw_as_stats *st);
+
+/**
+ * struct hw_queue_stats - counters of one queue slot, over all its runs.
+ * @runs: doorbells that started the stream.
+ * @doorbells_ignored: doorbells rung while the slot was RUNNING.
+ * @instructions: instructions executed (fetched and decoded).
+ * @accesses: memory accesses issued: fetches, loads, stores, atomics, SYNC_WAIT polls.
+ * @stalls: accesses that waited for a locked region (added when a run ends).
+ * @sync_waits: SYNC_WAITs that had to block.
+ * @sync_wait_ns: total time spent blocked in SYNC_WAIT.
+ */
+struct hw_queue_stats {
+	uint64_t runs;
+	uint64_t doorbells_ignored;
+	uint64_t instructions;
+	uint64_t accesses;
+	uint64_t stalls;
+	uint64_t sync_waits;
+	uint64_t sync_wait_ns;
+};
+
+/** hw_queue_stats() - snapshot the counters of queue slot @slot into @st. Return: 0, -ENODEV. */
+int hw_queue_stats(struct hw_device *dev, unsigned int slot, struct hw_queue_stats *st);
 
 /* Failure knobs: inject hardware failures so the driver's recovery paths run. */
 

@@ -278,6 +278,14 @@ static inline struct hw_agent *agent_get(struct hw_device *dev)
 	return agent_lookup_slow(dev);
 }
 
+uint64_t hw__self_stalls(struct hw_device *dev, unsigned int as)
+{
+	for (int i = 0; i < HW_TLS_ENTS; i++)
+		if (tls.ent[i].dev == dev && tls.ent[i].uid == dev->uid)
+			return __atomic_load_n(&tls.ent[i].agent->as[as].stalls, __ATOMIC_RELAXED);
+	return 0;
+}
+
 _Static_assert(sizeof(struct hw_agent_as) == 128, "one shift from a unit to its AS state");
 
 int hw__agents_init(struct hw_device *dev)

@@ -11,7 +11,9 @@
  * function per register or register group:
  *
  *   0x0000-0x0fff  GPU_CONTROL  identity, GPU_INT, GPU_CMD, power, timestamps
- *   0x1000-0x100f  JOB_INT      (raised by the queue interface, later)
+ *   0x1000-0x100f  JOB_INT      queue slots done / fault / timeout / stopped
+ *   0x1100         QUEUE_PRESENT  model-only queue interface: hw_queue.c
+ *   0x1400-0x15ff  queue slots
  *   0x2000-0x200f  MMU_INT      page faults, one bit per AS
  *   0x2400-0x27ff  AS windows   hw_mmu.c
  *   0x10000        LATEST_FLUSH_ID
@@ -89,6 +91,8 @@ void hw_config_default(struct hw_config *cfg)
 	cfg->tlb_entries = 64;
 	cfg->as_cmd_ns = 2000;
 	cfg->flush_ns = 4000;
+	cfg->queue_slots = HW_MAX_QUEUE_SLOTS;
+	cfg->job_timeout_ns = 5000000000ull;
 }
 
 static int config_check(const struct hw_config *cfg)
@@ -112,6 +116,10 @@ static int config_check(const struct hw_config *cfg)
 	if (cfg->tlb_entries && (!u_is_power_of_2(cfg->tlb_entries) || cfg->tlb_entries > 65536)) {
 		u_err(MOD, "config: tlb_entries %u is not 0 or a power of two up to 65536",
 		      cfg->tlb_entries);
+		return -EINVAL;
+	}
+	if (cfg->queue_slots > HW_MAX_QUEUE_SLOTS) {
+		u_err(MOD, "config: %u queue slots, at most %d", cfg->queue_slots, HW_MAX_QUEUE_SLOTS);
 		return -EINVAL;
 	}
 	return 0;
@@ -248,6 +256,12 @@ static void gpu_reset(struct hw_device *dev, bool hard)
 
 	u_dbg(MOD, "GPU %s reset", hard ? "hard" : "soft");
 	dev->nr_events = 0;
+	/* The MMU first: it releases locked regions and disables every AS, so
+	 * the executors the queue reset waits for cannot stay stalled. The
+	 * queue reset drops the lock while it waits; the interrupt state is
+	 * cleared after it, so no result of an abandoned stream survives. */
+	hw__mmu_reset_locked(dev);
+	hw__queues_reset_locked(dev);
 	dev->irq[HW_IRQ_GPU].rawstat = 0;
 	dev->irq[HW_IRQ_JOB].rawstat = 0;
 	dev->irq[HW_IRQ_JOB].mask = 0;
@@ -259,7 +273,6 @@ static void gpu_reset(struct hw_device *dev, bool hard)
 	dev->mcu_control = 0;
 	dev->mcu_status = 0;
 	dev->l2_config = 0;
-	hw__mmu_reset_locked(dev);
 	for (int l = 0; l < HW_IRQ_COUNT; l++)
 		hw__irq_changed_locked(dev, l);
 	event_add_locked(dev, HW_EV_RESET_DONE, now + dev->cfg.flush_ns);
@@ -480,6 +493,15 @@ static bool as_window(const struct hw_device *dev, uint32_t off, unsigned int *a
 	return dev->as[*as].present;
 }
 
+static bool queue_window(const struct hw_device *dev, uint32_t off, unsigned int *n, uint32_t *reg)
+{
+	if (off < HW_QUEUE_BASE || off >= HW_QUEUE(HW_MAX_QUEUE_SLOTS))
+		return false;
+	*n = (off - HW_QUEUE_BASE) / HW_QUEUE_STRIDE;
+	*reg = (off - HW_QUEUE_BASE) % HW_QUEUE_STRIDE;
+	return *n < dev->cfg.queue_slots;
+}
+
 static void unknown_register(struct hw_device *dev, uint32_t off, bool write, uint32_t val)
 {
 	u_dbg(MOD, "%s of unknown or unsupported register 0x%x (value 0x%x)",
@@ -507,6 +529,10 @@ uint32_t hw_mmio_read32(struct hw_device *dev, uint32_t off)
 		val = irq_block_read(dev, HW_IRQ_JOB, off - HW_JOB_INT_RAWSTAT, &known);
 	else if (off >= HW_MMU_INT_RAWSTAT && off <= HW_MMU_INT_STAT)
 		val = irq_block_read(dev, HW_IRQ_MMU, off - HW_MMU_INT_RAWSTAT, &known);
+	else if (off == HW_QUEUE_PRESENT)
+		val = (uint32_t)((1ull << dev->cfg.queue_slots) - 1);
+	else if (queue_window(dev, off, &as, &reg))
+		val = hw__queue_read(dev, as, reg, &known);
 	else if (as_window(dev, off, &as, &reg))
 		val = hw__mmu_read(dev, as, reg, &known);
 	else if (off == HW_LATEST_FLUSH_ID)
@@ -534,6 +560,8 @@ void hw_mmio_write32(struct hw_device *dev, uint32_t off, uint32_t val)
 		known = irq_block_write(dev, HW_IRQ_JOB, off - HW_JOB_INT_RAWSTAT, val);
 	else if (off >= HW_MMU_INT_RAWSTAT && off <= HW_MMU_INT_STAT)
 		known = irq_block_write(dev, HW_IRQ_MMU, off - HW_MMU_INT_RAWSTAT, val);
+	else if (queue_window(dev, off, &as, &reg))
+		known = hw__queue_write(dev, as, reg, val);
 	else if (as_window(dev, off, &as, &reg))
 		known = hw__mmu_write(dev, as, reg, val);
 	else
@@ -675,7 +703,7 @@ void hw_knob_flush_never_completes(struct hw_device *dev, bool on)
  * Create / destroy
  * ------------------------------------------------------------------- */
 
-static int cond_init_monotonic(pthread_cond_t *c)
+int hw__cond_init_monotonic(pthread_cond_t *c)
 {
 	pthread_condattr_t attr;
 	int ret;
@@ -743,15 +771,18 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	ret = hw__checker_init(dev);
 	if (ret)
 		goto err_agents;
+	ret = hw__queues_init(dev);
+	if (ret)
+		goto err_checker;
 
 	for (int l = 0; l < HW_IRQ_COUNT; l++) {
 		dev->irq[l].dev = dev;
 		dev->irq[l].line = l;
-		ret = cond_init_monotonic(&dev->irq[l].cond);
+		ret = hw__cond_init_monotonic(&dev->irq[l].cond);
 		if (ret) {
 			for (int k = 0; k < l; k++)
 				pthread_cond_destroy(&dev->irq[k].cond);
-			goto err_checker;
+			goto err_queues;
 		}
 	}
 	for (int l = 0; l < HW_IRQ_COUNT; l++) {
@@ -764,15 +795,18 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	}
 	hw__registry_add(dev);
 	u_info(MOD, "device %llu: GPU_ID 0x%08x, %u-bit VA, %u-bit PA, AS_PRESENT 0x%x, %s, "
-	       "TLB %u entries per unit per AS", (unsigned long long)dev->uid, cfg->gpu_id,
-	       dev->va_bits, dev->pa_bits, cfg->as_present,
-	       cfg->coherent ? "IO-coherent" : "not IO-coherent", cfg->tlb_entries);
+	       "TLB %u entries per unit per AS, %u queue slots", (unsigned long long)dev->uid,
+	       cfg->gpu_id, dev->va_bits, dev->pa_bits, cfg->as_present,
+	       cfg->coherent ? "IO-coherent" : "not IO-coherent", cfg->tlb_entries,
+	       cfg->queue_slots);
 	return dev;
 
 err_threads:
 	stop_threads(dev);
 	for (int l = 0; l < HW_IRQ_COUNT; l++)
 		pthread_cond_destroy(&dev->irq[l].cond);
+err_queues:
+	hw__queues_fini(dev);
 err_checker:
 	hw__checker_fini(dev);
 err_agents:
@@ -791,9 +825,13 @@ void hw_device_destroy(struct hw_device *dev)
 	if (!dev)
 		return;
 	hw__registry_del(dev);
+	/* The IRQ threads first: stop_threads() also wakes accesses stalled on
+	 * a locked region, which an executor may be in. */
 	stop_threads(dev);
+	hw__queues_stop(dev);
 	for (int l = 0; l < HW_IRQ_COUNT; l++)
 		pthread_cond_destroy(&dev->irq[l].cond);
+	hw__queues_fini(dev);
 	hw__checker_fini(dev);
 	hw__agents_fini(dev);
 	hw__mmu_fini(dev);

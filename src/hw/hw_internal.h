@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internals of the GPU model shared by its .c files (hw_device.c, hw_mmu.c,
- * hw_walk.c, hw_access.c, hw_checker.c). Nothing outside src/hw includes it.
+ * hw_walk.c, hw_access.c, hw_checker.c, hw_queue.c, hw_cs.c). Nothing
+ * outside src/hw includes it.
  *
  * Locks. The model's locks are hardware, not driver: they are plain pthread
  * mutexes outside the driver's lock order and the lockdep (a driver lock
@@ -402,6 +403,115 @@ struct hw_checker {
 };
 
 /**
+ * enum hw_queue_stop - why an executor must leave its stream (hw_queue.stop_req).
+ * @HW_QSTOP_NONE: keep running.
+ * @HW_QSTOP_STOP: the driver wrote STOP: end with STOPPED and an interrupt.
+ * @HW_QSTOP_ABORT: a GPU reset or device destroy: end quietly (IDLE, no interrupt).
+ */
+enum hw_queue_stop {
+	HW_QSTOP_NONE,
+	HW_QSTOP_STOP,
+	HW_QSTOP_ABORT,
+};
+
+/**
+ * struct hw_cs_frame - a return address on a stream's call stack.
+ * @ret: VA to continue at (the instruction after the CALL).
+ * @start: first VA of the caller's buffer (BRANCH bounds).
+ * @end: end VA of the caller's buffer.
+ */
+struct hw_cs_frame {
+	uint64_t ret;
+	uint64_t start;
+	uint64_t end;
+};
+
+/**
+ * struct hw_cs_result - how a run of a stream ended (hw__cs_run()).
+ * @status: HW_QUEUE_STATUS_* (never RUNNING; IDLE for an abort).
+ * @fault_info: FAULT_INFO.
+ * @fault_address: FAULT_ADDRESS.
+ * @pc: PC.
+ */
+struct hw_cs_result {
+	uint32_t status;
+	uint32_t fault_info;
+	uint64_t fault_address;
+	uint64_t pc;
+};
+
+/**
+ * struct hw_queue - one hardware queue slot of the model-only queue
+ * interface (hw_queue.c) and the state of its executor (hw_cs.c).
+ *
+ * Registers and state, protected by hw_device.lock:
+ * @reg_base: STREAM_BASE as written.
+ * @reg_size: STREAM_SIZE as written.
+ * @reg_as: AS as written.
+ * @reg_config: CONFIG as written.
+ * @status: the state field of STATUS (HW_QUEUE_STATUS_*).
+ * @waiting: the executor is blocked in a SYNC_WAIT (STATUS WAITING flag).
+ * @fault_info: FAULT_INFO.
+ * @fault_address: FAULT_ADDRESS.
+ * @pc: PC.
+ * @busy: a run was started by DOORBELL and its result is not published yet.
+ * @run_req: the executor thread has a run to start.
+ * @poke: a doorbell while RUNNING asked a blocked SYNC_WAIT to look again.
+ * @stop_req: enum hw_queue_stop; written under the lock, read by the
+ *            executor with relaxed loads between instructions.
+ * @cond: the executor parks here between runs and sleeps here in SYNC_WAIT.
+ * @thread: the executor thread (created at the first DOORBELL).
+ * @started: @thread exists.
+ *
+ * Latched by DOORBELL, then owned by the executor until it publishes its result:
+ * @base: first VA of the stream.
+ * @end: VA just past the stream.
+ * @as: the address space.
+ * @timeout_ns: SYNC_WAIT timeout of the run.
+ * @regs: the register file (kept between runs, zeroed by a GPU reset).
+ * @stack: return frames of CALL.
+ * @depth: frames in @stack.
+ *
+ * Counters, written by the executor with relaxed stores (hw_queue_stats()):
+ * @st: the counters (@st.doorbells_ignored is written under hw_device.lock).
+ *
+ * Set once at creation:
+ * @index: slot number.
+ * @dev: the device.
+ */
+struct hw_queue {
+	uint64_t reg_base;
+	uint32_t reg_size;
+	uint32_t reg_as;
+	uint32_t reg_config;
+	uint32_t status;
+	bool waiting;
+	uint32_t fault_info;
+	uint64_t fault_address;
+	uint64_t pc;
+	bool busy;
+	bool run_req;
+	bool poke;
+	int stop_req;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started;
+
+	uint64_t base;
+	uint64_t end;
+	unsigned int as;
+	uint64_t timeout_ns;
+	uint32_t regs[HW_CS_REGS];
+	struct hw_cs_frame stack[HW_CS_CALL_DEPTH];
+	unsigned int depth;
+
+	struct hw_queue_stats st;
+
+	unsigned int index;
+	struct hw_device *dev;
+};
+
+/**
  * struct hw_device - one model GPU.
  * @uid: process-unique id (thread-local agent caches compare it).
  * @need_fence: membarrier is unavailable: both sides of the drain use full fences.
@@ -435,6 +545,11 @@ struct hw_checker {
  * @events: pending timed events, unordered.
  * @nr_events: entries in @events.
  * @irq: the interrupt lines.
+ * @queues: the queue slots (cfg.queue_slots of them).
+ * @sync_seq: bumped by every SYNC_ADD/SET and FLUSH_CACHE2 of any slot, so a
+ *            SYNC_WAIT never sleeps through a signal it raced with.
+ * @queue_idle: a reset waits here for the executors to leave their streams.
+ * @queue_resetting: a reset is waiting for executors: doorbells are ignored.
  * @stopping: destroy is in progress: threads leave.
  * @agents_lock: slot ownership and retired counters.
  * @agents_raw: the allocation @agents was carved from (aligned inside it).
@@ -474,6 +589,10 @@ struct hw_device {
 	struct hw_event events[HW_MAX_EVENTS];
 	unsigned int nr_events;
 	struct hw_irq_state irq[HW_IRQ_COUNT];
+	struct hw_queue queues[HW_MAX_QUEUE_SLOTS];
+	uint64_t sync_seq;
+	pthread_cond_t queue_idle;
+	bool queue_resetting;
 	bool stopping;
 
 	pthread_mutex_t agents_lock;
@@ -507,6 +626,8 @@ uint64_t hw__now_ns(void);
 void hw__irq_raise_locked(struct hw_device *dev, enum hw_irq_line line, uint32_t bits);
 /** hw__irq_changed_locked() - RAWSTAT or MASK of @line changed: wake its thread; dev->lock held. */
 void hw__irq_changed_locked(struct hw_device *dev, enum hw_irq_line line);
+/** hw__cond_init_monotonic() - init @c for timed waits on CLOCK_MONOTONIC. Return: 0 or -errno. */
+int hw__cond_init_monotonic(pthread_cond_t *c);
 /** hw__gpu_bus_fault() - latch a GPU bus fault for an access of @type to @pa and raise GPU_IRQ_FAULT (takes dev->lock). */
 void hw__gpu_bus_fault(struct hw_device *dev, phys_addr_t pa, enum hw_access_type type);
 
@@ -601,6 +722,52 @@ void hw__registry_del(struct hw_device *dev);
 void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as);
 /** hw__drained_locked() - Return: true once every agent recorded for @as's pending command has moved on; dev->lock held. */
 bool hw__drained_locked(struct hw_device *dev, unsigned int as);
+
+/**
+ * hw__self_stalls() - Return: the stalls the calling thread's GPU unit has
+ * counted on @as (0 if the thread is no unit of @dev).
+ */
+uint64_t hw__self_stalls(struct hw_device *dev, unsigned int as);
+
+/* ---- hw_queue.c ---- */
+
+/** hw__queues_init() - set up the queue slots at creation. Return: 0 or -errno. */
+int hw__queues_init(struct hw_device *dev);
+/** hw__queues_stop() - abort every stream and join the executor threads (destroy; dev->lock not held). */
+void hw__queues_stop(struct hw_device *dev);
+/** hw__queues_fini() - release what hw__queues_init() set up (threads already joined). */
+void hw__queues_fini(struct hw_device *dev);
+/**
+ * hw__queues_reset_locked() - a GPU reset: abort every running stream, wait
+ * for the executors to leave it (dropping dev->lock while waiting), then
+ * return every slot to its power-on state; dev->lock held.
+ */
+void hw__queues_reset_locked(struct hw_device *dev);
+/** hw__queue_read() - read queue register @reg of slot @n; dev->lock held. Return: the value; *@known false for an unknown register. */
+uint32_t hw__queue_read(struct hw_device *dev, unsigned int n, uint32_t reg, bool *known);
+/** hw__queue_write() - write queue register @reg of slot @n; dev->lock held. Return: false for an unknown or read-only register. */
+bool hw__queue_write(struct hw_device *dev, unsigned int n, uint32_t reg, uint32_t val);
+/** hw__queue_signal_locked() - a SYNC_ADD/SET landed: wake every slot blocked in SYNC_WAIT; dev->lock held. */
+void hw__queue_signal_locked(struct hw_device *dev);
+/**
+ * hw__queue_wait_locked() - a SYNC_WAIT of @q found its condition false
+ * after reading hw_device.sync_seq == @seq: sleep until a signal, a poke, a
+ * stop request, the poll interval, or @deadline; dev->lock held.
+ * Return: the stop request seen (enum hw_queue_stop).
+ */
+int hw__queue_wait_locked(struct hw_device *dev, struct hw_queue *q, uint64_t seq,
+			  uint64_t deadline);
+
+/* ---- hw_cs.c ---- */
+
+/**
+ * hw__cs_run() - run @q's stream from hw_queue.base to hw_queue.end in
+ * hw_queue.as, on the calling thread (a GPU unit); dev->lock not held.
+ * Fills @res with how it ended.
+ */
+void hw__cs_run(struct hw_device *dev, struct hw_queue *q, struct hw_cs_result *res);
+/** hw__cs_op_name() - Return: the genxml name of CS opcode @op ("RUN_COMPUTE"), or "unknown". */
+const char *hw__cs_op_name(unsigned int op);
 
 /* ---- hw_checker.c ---- */
 

@@ -187,10 +187,11 @@
 #define HW_GPU_MMU_FEATURES_PA_BITS(x)	(((x) >> 8) & 0xffu)
 
 /* ---------------------------------------------------------------------
- * JOB_CONTROL interrupt block (the job line; raised by the queue interface later)
+ * JOB_CONTROL block: the job interrupt line (0x1000) and the model-only
+ * queue interface (0x1100-0x15ff), docs/model-deviations.md "Queue interface"
  * ------------------------------------------------------------------- */
 
-/** HW_JOB_INT_RAWSTAT - job interrupt sources (read-only). */
+/** HW_JOB_INT_RAWSTAT - job interrupt sources (read-only): HW_JOB_INT_DONE() and friends. */
 #define HW_JOB_INT_RAWSTAT		0x1000
 /** HW_JOB_INT_CLEAR - write 1 to clear (write-only). */
 #define HW_JOB_INT_CLEAR		0x1004
@@ -198,6 +199,174 @@
 #define HW_JOB_INT_MASK			0x1008
 /** HW_JOB_INT_STAT - RAWSTAT & MASK (read-only). */
 #define HW_JOB_INT_STAT			0x100c
+
+/*
+ * There is no firmware in the model, so there is no CSF shared-memory
+ * interface: the model offers a small queue interface of its own instead
+ * (DESIGN.md, "GPU work"). Nothing here exists on a real Mali; the window
+ * 0x1100-0x17ff is unused by every register map of panthor and kbase.
+ * Each hardware queue slot runs one command stream (Valhall CSF
+ * instructions, HW_CS_OP_*) in one address space.
+ */
+
+/** HW_MAX_QUEUE_SLOTS - most queue slots a device can have (four JOB_INT bits each). */
+#define HW_MAX_QUEUE_SLOTS		8
+/** HW_QUEUE_PRESENT - bit n: queue slot n exists (read-only; model-only). */
+#define HW_QUEUE_PRESENT		0x1100
+/** HW_QUEUE_BASE - offset of queue slot 0's register window (model-only). */
+#define HW_QUEUE_BASE			0x1400
+/** HW_QUEUE_STRIDE - bytes between two queue slot windows. */
+#define HW_QUEUE_STRIDE			0x40
+/** HW_QUEUE() - offset of queue slot @n's register window. */
+#define HW_QUEUE(n)			(HW_QUEUE_BASE + (n) * HW_QUEUE_STRIDE)
+
+/* Register offsets inside a queue slot window. */
+/** HW_QUEUE_STREAM_BASE_LO - GPU VA of the stream, 8-byte aligned (64-bit, read-write; latched by DOORBELL). */
+#define HW_QUEUE_STREAM_BASE_LO		0x00
+/** HW_QUEUE_STREAM_BASE_HI - high word of STREAM_BASE. */
+#define HW_QUEUE_STREAM_BASE_HI		0x04
+/** HW_QUEUE_STREAM_SIZE - stream length in bytes, a multiple of 8 (read-write; latched by DOORBELL). */
+#define HW_QUEUE_STREAM_SIZE		0x08
+/** HW_QUEUE_AS - address space the stream runs in (read-write; latched by DOORBELL). */
+#define HW_QUEUE_AS			0x0c
+/** HW_QUEUE_CONFIG - [15:0] SYNC_WAIT timeout in ms, 0 = the device default (read-write; latched by DOORBELL). */
+#define HW_QUEUE_CONFIG			0x10
+/** HW_QUEUE_DOORBELL - write 1: run the stream from STREAM_BASE (ignored while RUNNING; write-only). */
+#define HW_QUEUE_DOORBELL		0x14
+/** HW_QUEUE_STOP - write 1: stop a RUNNING stream before its next instruction (write-only). */
+#define HW_QUEUE_STOP			0x18
+/** HW_QUEUE_STATUS - state in [3:0] (HW_QUEUE_STATUS_*), HW_QUEUE_STATUS_WAITING (read-only). */
+#define HW_QUEUE_STATUS			0x1c
+/** HW_QUEUE_FAULT_INFO - why the stream stopped: exception [7:0], detail [15:8], access type [17:16] (read-only). */
+#define HW_QUEUE_FAULT_INFO		0x20
+/** HW_QUEUE_FAULT_ADDRESS_LO - GPU VA the fault concerns (64-bit, read-only). */
+#define HW_QUEUE_FAULT_ADDRESS_LO	0x28
+/** HW_QUEUE_FAULT_ADDRESS_HI - high word of FAULT_ADDRESS. */
+#define HW_QUEUE_FAULT_ADDRESS_HI	0x2c
+/** HW_QUEUE_PC_LO - VA of the instruction the stream stopped at (64-bit, read-only; see the docs). */
+#define HW_QUEUE_PC_LO			0x30
+/** HW_QUEUE_PC_HI - high word of PC. */
+#define HW_QUEUE_PC_HI			0x34
+
+/** HW_QUEUE_STATUS_IDLE - STATUS: never run since creation or reset. */
+#define HW_QUEUE_STATUS_IDLE		0
+/** HW_QUEUE_STATUS_RUNNING - STATUS: a doorbell started the stream and it has not ended. */
+#define HW_QUEUE_STATUS_RUNNING		1
+/** HW_QUEUE_STATUS_DONE - STATUS: the stream ran to its end (JOB_INT DONE). */
+#define HW_QUEUE_STATUS_DONE		2
+/** HW_QUEUE_STATUS_FAULT - STATUS: a memory fault or an invalid instruction stopped it (JOB_INT FAULT). */
+#define HW_QUEUE_STATUS_FAULT		3
+/** HW_QUEUE_STATUS_TIMEOUT - STATUS: a SYNC_WAIT waited longer than the timeout (JOB_INT TIMEOUT). */
+#define HW_QUEUE_STATUS_TIMEOUT		4
+/** HW_QUEUE_STATUS_STOPPED - STATUS: STOP took effect (JOB_INT STOPPED). */
+#define HW_QUEUE_STATUS_STOPPED		5
+/** HW_QUEUE_STATUS_UNSUPPORTED - STATUS: an instruction the model does not run (shader-core work) stopped it (JOB_INT FAULT). */
+#define HW_QUEUE_STATUS_UNSUPPORTED	6
+/** HW_QUEUE_STATUS_STATE() - the state field of a STATUS value. */
+#define HW_QUEUE_STATUS_STATE(v)	((v) & 0xfu)
+/** HW_QUEUE_STATUS_WAITING - STATUS flag: RUNNING, blocked in a SYNC_WAIT whose condition does not hold. */
+#define HW_QUEUE_STATUS_WAITING		(1u << 8)
+
+/** HW_QUEUE_FAULT_EXCEPTION() - exception code (HW_CS_EXC_*) of a FAULT_INFO value. */
+#define HW_QUEUE_FAULT_EXCEPTION(v)	((v) & 0xffu)
+/** HW_QUEUE_FAULT_DETAIL() - detail of a FAULT_INFO value: the opcode (INSTR_INVALID), the MMU exception (BUS_FAULT; 0 if none was latched). */
+#define HW_QUEUE_FAULT_DETAIL(v)	(((v) >> 8) & 0xffu)
+/** HW_QUEUE_FAULT_ACCESS() - access type (enum hw_access_type) of a BUS_FAULT's FAULT_INFO. */
+#define HW_QUEUE_FAULT_ACCESS(v)	(((v) >> 16) & 0x3u)
+
+/** HW_JOB_INT_DONE() - JOB_INT bit: queue slot @n ran its stream to the end. */
+#define HW_JOB_INT_DONE(n)		(1u << (n))
+/** HW_JOB_INT_FAULT() - JOB_INT bit: queue slot @n stopped with FAULT or UNSUPPORTED. */
+#define HW_JOB_INT_FAULT(n)		(1u << (8 + (n)))
+/** HW_JOB_INT_TIMEOUT() - JOB_INT bit: queue slot @n stopped with TIMEOUT. */
+#define HW_JOB_INT_TIMEOUT(n)		(1u << (16 + (n)))
+/** HW_JOB_INT_STOPPED() - JOB_INT bit: queue slot @n stopped on STOP. */
+#define HW_JOB_INT_STOPPED(n)		(1u << (24 + (n)))
+
+/* CS exception codes in FAULT_INFO: panthor's drm_panthor_exception_type values (reference/panthor-uapi-mmu.md §2.10). */
+/** HW_CS_EXC_CONFIG_FAULT - bad queue configuration at DOORBELL (AS absent, base or size misaligned). */
+#define HW_CS_EXC_CONFIG_FAULT		0x40u
+/** HW_CS_EXC_UNRECOVERABLE - the model could not run the stream (no GPU unit slot left, no thread). */
+#define HW_CS_EXC_UNRECOVERABLE		0x41u
+/** HW_CS_EXC_BUS_FAULT - a fetch or data access faulted (MMU fault in the detail, or the AS was stopped/disabled, or a GPU bus fault). */
+#define HW_CS_EXC_BUS_FAULT		0x48u
+/** HW_CS_EXC_INSTR_INVALID - an invalid or unsupported instruction (opcode in the detail). */
+#define HW_CS_EXC_INSTR_INVALID		0x49u
+/** HW_CS_EXC_CALL_STACK_OVERFLOW - a CALL beyond HW_CS_CALL_DEPTH nested calls. */
+#define HW_CS_EXC_CALL_STACK_OVERFLOW	0x4au
+/** HW_CS_EXC_INSTR_INVALID_PC - a BRANCH target outside the running buffer. */
+#define HW_CS_EXC_INSTR_INVALID_PC	0x50u
+/** HW_CS_EXC_TIMEOUT - model-only code (not panthor's): a SYNC_WAIT timed out. */
+#define HW_CS_EXC_TIMEOUT		0x4fu
+
+/* ---------------------------------------------------------------------
+ * CS instructions (Valhall CSF, v10): one little-endian 64-bit word each,
+ * opcode in [63:56]. Values of Mesa's genxml "CS Opcode" enum
+ * (src/panfrost/genxml/v10.xml); field layouts in src/hw/hw_cs.c.
+ * ------------------------------------------------------------------- */
+
+/** HW_CS_REGS - 32-bit registers of a command stream (csif_info.cs_reg_count on v10). */
+#define HW_CS_REGS			96
+/** HW_CS_CALL_DEPTH - most nested CALLs (the root stream plus 7 frames: 8 on a G610). */
+#define HW_CS_CALL_DEPTH		7
+/** HW_CS_OPCODE() - opcode of instruction @insn. */
+#define HW_CS_OPCODE(insn)		((unsigned int)((insn) >> 56))
+/** HW_CS_OP_NOP - no operation. */
+#define HW_CS_OP_NOP			0x00
+/** HW_CS_OP_MOVE48 - d[55:48] = immediate [47:0] (register pair). */
+#define HW_CS_OP_MOVE48			0x01
+/** HW_CS_OP_MOVE32 - r[55:48] = immediate [31:0]. */
+#define HW_CS_OP_MOVE32			0x02
+/** HW_CS_OP_WAIT - wait for scoreboard slots [31:16]. */
+#define HW_CS_OP_WAIT			0x03
+/** HW_CS_OP_RUN_COMPUTE - compute job (needs shader cores: unsupported). */
+#define HW_CS_OP_RUN_COMPUTE		0x04
+/** HW_CS_OP_RUN_FRAGMENT - fragment job (needs shader cores: unsupported). */
+#define HW_CS_OP_RUN_FRAGMENT		0x07
+/** HW_CS_OP_ADD_IMMEDIATE32 - r[55:48] = r[47:40] + signed [31:0]. */
+#define HW_CS_OP_ADD_IMMEDIATE32	0x10
+/** HW_CS_OP_ADD_IMMEDIATE64 - d[55:48] = d[47:40] + signed [31:0]. */
+#define HW_CS_OP_ADD_IMMEDIATE64	0x11
+/** HW_CS_OP_LOAD_MULTIPLE - registers base [55:48] + i for mask [31:16] bits i = words at d[47:40] + signed [15:0] + 4i. */
+#define HW_CS_OP_LOAD_MULTIPLE		0x14
+/** HW_CS_OP_STORE_MULTIPLE - the reverse of LOAD_MULTIPLE. */
+#define HW_CS_OP_STORE_MULTIPLE		0x15
+/** HW_CS_OP_BRANCH - if r[47:40] (signed) meets condition [30:28] against 0, skip signed [15:0] instructions. */
+#define HW_CS_OP_BRANCH			0x16
+/** HW_CS_OP_CALL - run the buffer at d[47:40], r[39:32] bytes long, then come back. */
+#define HW_CS_OP_CALL			0x20
+/** HW_CS_OP_JUMP - continue in the buffer at d[47:40], r[39:32] bytes long. */
+#define HW_CS_OP_JUMP			0x21
+/** HW_CS_OP_FLUSH_CACHE2 - cache maintenance: L2 [3:0], LSC [7:4], other [11:8]. */
+#define HW_CS_OP_FLUSH_CACHE2		0x24
+/** HW_CS_OP_SYNC_ADD32 - atomically add r[39:32] to the 32-bit word at d[47:40]. */
+#define HW_CS_OP_SYNC_ADD32		0x25
+/** HW_CS_OP_SYNC_SET32 - store r[39:32] to the 32-bit word at d[47:40]. */
+#define HW_CS_OP_SYNC_SET32		0x26
+/** HW_CS_OP_SYNC_WAIT32 - wait until the 32-bit word at d[47:40] meets condition [31:28] against r[39:32]. */
+#define HW_CS_OP_SYNC_WAIT32		0x27
+/** HW_CS_OP_SYNC_ADD64 - SYNC_ADD32 on a 64-bit word with d[39:32]. */
+#define HW_CS_OP_SYNC_ADD64		0x33
+/** HW_CS_OP_SYNC_SET64 - SYNC_SET32 on a 64-bit word with d[39:32]. */
+#define HW_CS_OP_SYNC_SET64		0x34
+/** HW_CS_OP_SYNC_WAIT64 - SYNC_WAIT32 on a 64-bit word with d[39:32]. */
+#define HW_CS_OP_SYNC_WAIT64		0x35
+
+/* Conditions of BRANCH and SYNC_WAIT (genxml "CS Condition"). */
+/** HW_CS_COND_LEQUAL - value <= 0 (BRANCH), memory <= reference (SYNC_WAIT). */
+#define HW_CS_COND_LEQUAL		0
+/** HW_CS_COND_GREATER - value > 0 (BRANCH), memory > reference (SYNC_WAIT). */
+#define HW_CS_COND_GREATER		1
+/** HW_CS_COND_EQUAL - value == 0 (BRANCH only). */
+#define HW_CS_COND_EQUAL		2
+/** HW_CS_COND_NEQUAL - value != 0 (BRANCH only). */
+#define HW_CS_COND_NEQUAL		3
+/** HW_CS_COND_LESS - value < 0 (BRANCH only). */
+#define HW_CS_COND_LESS			4
+/** HW_CS_COND_GEQUAL - value >= 0 (BRANCH only). */
+#define HW_CS_COND_GEQUAL		5
+/** HW_CS_COND_ALWAYS - always (BRANCH only). */
+#define HW_CS_COND_ALWAYS		6
 
 /* ---------------------------------------------------------------------
  * MMU block: interrupts (0x2000) and one 0x40-byte window per AS (0x2400)
