@@ -53,6 +53,7 @@
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 #define MOD "hw"
 
@@ -786,7 +787,7 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 		}
 	}
 	for (int l = 0; l < HW_IRQ_COUNT; l++) {
-		ret = -pthread_create(&dev->irq[l].thread, NULL, irq_thread, &dev->irq[l]);
+		ret = u_thread_create(&dev->irq[l].thread, irq_thread, &dev->irq[l], "pm-irq");
 		if (ret) {
 			u_err(MOD, "cannot start the %s interrupt thread: %d", irq_names[l], ret);
 			goto err_threads;

@@ -53,6 +53,7 @@
 #include <time.h>
 
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 #define MOD "hw"
 
@@ -200,7 +201,7 @@ static void queue_doorbell(struct hw_device *dev, struct hw_queue *q)
 	__atomic_store_n(&q->stop_req, HW_QSTOP_NONE, __ATOMIC_RELAXED);
 	stat_add(&q->st.runs, 1);
 	if (!q->started) {
-		ret = -pthread_create(&q->thread, NULL, queue_thread, q);
+		ret = u_thread_create(&q->thread, queue_thread, q, "pm-queue");
 		if (ret) {
 			u_err(MOD, "queue %u: cannot start its executor thread: %d", q->index, ret);
 			q->run_req = false;
