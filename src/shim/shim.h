@@ -322,7 +322,7 @@ long shim_ioctl(struct shim_file *sf, unsigned long request, void *arg);
  * Return: the address, or MAP_FAILED with errno set.
  */
 void *shim_mmap(struct shim_file *sf, void *addr, size_t len, int prot, int flags, off_t off);
-/** shim_device_init() - read PANTOMIME_REPORT/PANTOMIME_STRICT, register fork handlers (from shim_resolve()). */
+/** shim_device_init() - register the fork handlers (from shim_resolve(); reads no environment). */
 void shim_device_init(void);
 
 #endif

@@ -58,9 +58,6 @@ static struct pantomime_device *shim_dev;
 static int shim_dev_err;
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Set once at init. */
-static bool report_at_exit;
-static bool strict_exit;
 static int fork_msg_done;
 
 int shim_device_get(struct pantomime_device **out)
@@ -189,10 +186,12 @@ static bool env_flag(const char *name)
 	return v && *v && strcmp(v, "0");
 }
 
+/*
+ * Called from the first intercepted call, which can come from a sanitizer's
+ * start-up before the environment is readable: read no variable here.
+ */
 void shim_device_init(void)
 {
-	report_at_exit = env_flag("PANTOMIME_REPORT");
-	strict_exit = env_flag("PANTOMIME_STRICT");
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
@@ -200,6 +199,8 @@ __attribute__((destructor)) static void shim_exit_report(void)
 {
 	struct pantomime_device *dev = __atomic_load_n(&shim_dev, __ATOMIC_ACQUIRE);
 	struct pantomime_stats st;
+	bool report_at_exit = env_flag("PANTOMIME_REPORT");
+	bool strict_exit = env_flag("PANTOMIME_STRICT");
 
 	if (shim__forked)
 		return;

@@ -33,6 +33,7 @@
 #undef _FILE_OFFSET_BITS
 #include "shim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -783,19 +784,39 @@ SHIM_EXPORT FILE *fopen64(const char *path, const char *mode)
 
 /* ---- signals: keep the uaccess handler in front -------------------------- */
 
-SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+/*
+ * Sanitizer runtimes install their own handlers through sigaction() while
+ * they initialise, before our constructor and before their instrumentation
+ * works: these two entry points are not instrumented, and until the shim is
+ * initialised they only forward (an action set then is one we chain to).
+ */
+#define SHIM_NO_SANITIZE __attribute__((no_sanitize("address", "thread", "undefined")))
+
+SHIM_EXPORT SHIM_NO_SANITIZE int sigaction(int sig, const struct sigaction *act,
+					   struct sigaction *old)
 {
-	shim_ensure();
+	static int (*early)(int, const struct sigaction *, struct sigaction *);
+
+	if (unlikely(!__atomic_load_n(&shim__resolved, __ATOMIC_ACQUIRE))) {
+		if (!early)
+			*(void **)&early = dlsym(RTLD_NEXT, "sigaction");
+		return early(sig, act, old);
+	}
 	if (u_uaccess_sigaction(sig, act, old) == 1)
 		return 0;
 	return shim_real.sigaction(sig, act, old);
 }
 
-SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
+SHIM_EXPORT SHIM_NO_SANITIZE sighandler_t signal(int sig, sighandler_t handler)
 {
+	static sighandler_t (*early)(int, sighandler_t);
 	struct sigaction act, old;
 
-	shim_ensure();
+	if (unlikely(!__atomic_load_n(&shim__resolved, __ATOMIC_ACQUIRE))) {
+		if (!early)
+			*(void **)&early = dlsym(RTLD_NEXT, "signal");
+		return early(sig, handler);
+	}
 	if (sig == SIGSEGV || sig == SIGBUS) {
 		/* glibc's signal(): BSD semantics, the signal blocked in its handler. */
 		memset(&act, 0, sizeof(act));
