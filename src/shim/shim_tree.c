@@ -47,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -349,6 +350,38 @@ static void tree_remove(const char *path)
 	rmdir(path);
 }
 
+/*
+ * A process that dies without running destructors (a crash, _exit()) leaves
+ * its directory behind; the next shim to start removes those of our user
+ * whose process is gone (the pid is in the name).
+ */
+static void tree_clean_stale(const char *tmp)
+{
+	DIR *d = shim_real.opendir(tmp);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = shim_real.readdir(d))) {
+		char path[512], *end;
+		struct stat st;
+		long pid;
+
+		if (strncmp(e->d_name, "pantomime-shim-", 15))
+			continue;
+		pid = strtol(e->d_name + 15, &end, 10);
+		if (end == e->d_name + 15 || *end != '.' || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+		if (shim_real.lstat(path, &st) || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+			continue;
+		tree_remove(path);
+	}
+	shim_real.closedir(d);
+}
+
 void shim_tree_init(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -359,7 +392,8 @@ void shim_tree_init(void)
 	real_dev_dri = shim_real.stat("/dev/dri", &st) == 0 && S_ISDIR(st.st_mode);
 	if (!tmp || !*tmp || strlen(tmp) > 200)
 		tmp = "/tmp";
-	snprintf(tree_root, sizeof(tree_root), "%s/pantomime-shim-XXXXXX", tmp);
+	tree_clean_stale(tmp);
+	snprintf(tree_root, sizeof(tree_root), "%s/pantomime-shim-%d.XXXXXX", tmp, (int)getpid());
 	if (!mkdtemp(tree_root)) {
 		u_err("shim", "cannot create the private sysfs directory in %s (%s): "
 		      "libdrm device discovery will fail", tmp, strerror(errno));
