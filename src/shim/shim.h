@@ -273,6 +273,8 @@ void *shim_dir_read(DIR *d, bool want64, bool *handled);
 void shim_dir_forget(DIR *d);
 /** shim_dir_rewind() - rewinddir(): start the added entries again. */
 void shim_dir_rewind(DIR *d);
+/** shim_tree_atfork_child() - after fork, in the child: reset the listing lock. */
+void shim_tree_atfork_child(void);
 
 /* ---- shim_maps.c -------------------------------------------------------- */
 
@@ -293,6 +295,8 @@ bool shim_maps_any(void);
  * Return: 0 or a negative errno (the first failure; every piece is tried).
  */
 int shim_maps_unmap(void *addr, size_t len, bool real_gaps);
+/** shim_maps_atfork_child() - after fork, in the child: reset the record's lock. */
+void shim_maps_atfork_child(void);
 
 /* ---- shim_device.c ------------------------------------------------------ */
 

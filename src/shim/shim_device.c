@@ -177,6 +177,8 @@ static void atfork_child(void)
 	__atomic_store_n(&fork_msg_done, 0, __ATOMIC_RELAXED);
 	pthread_mutex_init(&dev_lock, NULL);
 	shim_fd_atfork_child();
+	shim_tree_atfork_child();
+	shim_maps_atfork_child();
 }
 
 static bool env_flag(const char *name)

@@ -146,3 +146,8 @@ int shim_maps_unmap(void *addr, size_t len, bool real_gaps)
 		ret = ret ?: -errno;
 	return ret;
 }
+
+void shim_maps_atfork_child(void)
+{
+	pthread_mutex_init(&maps_lock, NULL);
+}

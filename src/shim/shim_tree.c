@@ -530,6 +530,11 @@ void shim_dir_forget(DIR *d)
 	pthread_mutex_unlock(&dir_lock);
 }
 
+void shim_tree_atfork_child(void)
+{
+	pthread_mutex_init(&dir_lock, NULL);
+}
+
 void shim_dir_rewind(DIR *d)
 {
 	if (!__atomic_load_n(&dir_count, __ATOMIC_ACQUIRE))

@@ -214,12 +214,12 @@ static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 		sigdelset(&mask, sig);
 	else
 		sigaddset(&mask, sig);
-	if (prev.sa_flags & SA_RESETHAND) {
+	/* Only a trylock in a handler: the interrupted thread may hold the lock. */
+	if ((prev.sa_flags & SA_RESETHAND) && !pthread_mutex_trylock(&u_uaccess__chain_lock)) {
 		struct sigaction dfl;
 
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
-		pthread_mutex_lock(&u_uaccess__chain_lock);
 		chain_store(slot, &dfl);
 		pthread_mutex_unlock(&u_uaccess__chain_lock);
 	}
@@ -246,6 +246,22 @@ static void u_uaccess__handler(int sig, siginfo_t *si, void *ctx)
 	errno = saved_errno;
 }
 
+/* A child must not inherit the chain lock held by a thread it does not have. */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&u_uaccess__chain_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&u_uaccess__chain_lock);
+}
+
+static void atfork_child(void)
+{
+	pthread_mutex_init(&u_uaccess__chain_lock, NULL);
+}
+
 static void u_uaccess__install(void)
 {
 	static const int sigs[] = { SIGSEGV, SIGBUS };
@@ -269,6 +285,7 @@ static void u_uaccess__install(void)
 		chain_store(sig_slot(sigs[i]), &old);
 	}
 	pthread_mutex_unlock(&u_uaccess__chain_lock);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	__atomic_store_n(&u_uaccess__ready, 1, __ATOMIC_RELEASE);
 }
 
