@@ -16,6 +16,34 @@
  * scratch registers (x3-x6) are used.
  */
 
+/*
+ * Branch protection: when the C code is built with -mbranch-protection, mark
+ * this object compatible (BTI landing pads at the entries), or the linker
+ * would drop the marking of the whole library.
+ */
+#if defined(__ARM_FEATURE_BTI_DEFAULT) && __ARM_FEATURE_BTI_DEFAULT
+#define UA_BTI_C hint 34
+#define UA_FEATURE_BTI 1
+#else
+#define UA_BTI_C
+#define UA_FEATURE_BTI 0
+#endif
+#if defined(__ARM_FEATURE_PAC_DEFAULT) && __ARM_FEATURE_PAC_DEFAULT
+#define UA_FEATURE_PAC 2
+#else
+#define UA_FEATURE_PAC 0
+#endif
+#if UA_FEATURE_BTI || UA_FEATURE_PAC
+	.pushsection .note.gnu.property, "a"
+	.balign 8
+	.long 4, 16, 5		/* namesz, descsz, NT_GNU_PROPERTY_TYPE_0 */
+	.asciz "GNU"
+	.long 0xc0000000, 4	/* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
+	.long UA_FEATURE_BTI | UA_FEATURE_PAC
+	.long 0
+	.popsection
+#endif
+
 	.section .rodata.u_uaccess_extable, "a"
 	.balign 4
 	.globl u_uaccess__extable_start
@@ -52,6 +80,7 @@ u_uaccess__extable_start:
 	.p2align 4
 \name:
 	.cfi_startproc
+	UA_BTI_C
 	cmp	x2, #32
 	b.lo	.L\name\()_8
 .L\name\()_32:
@@ -99,6 +128,7 @@ u_uaccess__extable_start:
 	.p2align 4
 u_uaccess__clear:
 	.cfi_startproc
+	UA_BTI_C
 .Lclear_8:
 	cmp	x1, #8
 	b.lo	.Lclear_1
@@ -129,6 +159,7 @@ u_uaccess__clear:
 	.p2align 4
 u_uaccess__strncpy:
 	.cfi_startproc
+	UA_BTI_C
 	mov	x3, #0
 .Lstr_loop:
 	cmp	x3, x2

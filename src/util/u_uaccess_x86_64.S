@@ -17,6 +17,26 @@
  * Arguments (System V): rdi, rsi, rdx; result in rax.
  */
 
+/*
+ * Control-flow protection: when the C code is built with -fcf-protection,
+ * mark this object IBT/SHSTK compatible (endbr64 at the entries), or the
+ * linker would drop the marking of the whole library. A fixup is reached
+ * by sigreturn, not by a branch, so it needs no landing pad.
+ */
+#if defined(__CET__)
+#define UA_ENDBR endbr64
+	.pushsection .note.gnu.property, "a"
+	.balign 8
+	.long 4, 16, 5		/* namesz, descsz, NT_GNU_PROPERTY_TYPE_0 */
+	.asciz "GNU"
+	.long 0xc0000002, 4	/* GNU_PROPERTY_X86_FEATURE_1_AND */
+	.long __CET__		/* 1 IBT, 2 SHSTK: as the compiler was told */
+	.long 0
+	.popsection
+#else
+#define UA_ENDBR
+#endif
+
 	.section .rodata.u_uaccess_extable, "a"
 	.balign 4
 	.globl u_uaccess__extable_start
@@ -53,6 +73,7 @@ u_uaccess__extable_start:
 	.p2align 4
 \name:
 	.cfi_startproc
+	UA_ENDBR
 	cmp	$32, %rdx
 	jb	.L\name\()_8
 .L\name\()_32:
@@ -105,6 +126,7 @@ u_uaccess__extable_start:
 	.p2align 4
 u_uaccess__clear:
 	.cfi_startproc
+	UA_ENDBR
 	mov	%rsi, %rdx
 	xor	%eax, %eax
 .Lclear_8:
@@ -138,6 +160,7 @@ u_uaccess__clear:
 	.p2align 4
 u_uaccess__strncpy:
 	.cfi_startproc
+	UA_ENDBR
 	xor	%ecx, %ecx
 .Lstr_loop:
 	cmp	%rdx, %rcx
