@@ -3,7 +3,7 @@
  * DOC: device fds
  *
  * A device fd is a real fd, so that everything the kernel does with fds
- * (numbering, O_CLOEXEC, fork inheritance, poll/read answering "nothing",
+ * (numbering, O_CLOEXEC, fork inheritance, poll/read as on an empty file,
  * fcntl flags, limits) stays true without emulation. It is reserved with
  * memfd_create("pantomime-card0"), which respects O_CLOEXEC, gives each open
  * its own inode and shows its purpose in /proc/PID/fd; /dev/null is the
