@@ -10,11 +10,37 @@ if [ "${PANTOMIME_BOOTSTRAP_EXTRA:-}" != "" ]; then
 	packages+=(${PANTOMIME_BOOTSTRAP_EXTRA})
 fi
 
+# Optional: the aarch64 cross check (scripts/cross-aarch64.sh, test
+# cross-aarch64) builds the arm64 user-copy loops and the shim with the cross
+# compiler and runs them under qemu-user. .ci/run asks for it; without these
+# packages that test is skipped. Best effort: never a reason to fail.
+cross_packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+if [ "${PANTOMIME_BOOTSTRAP_CROSS:-0}" = 1 ] && [ "$(uname -m)" = x86_64 ]; then
+	cross_missing=()
+	for p in "${cross_packages[@]}"; do
+		installed "$p" || cross_missing+=("$p")
+	done
+	if [ ${#cross_missing[@]} -gt 0 ]; then
+		if [ "$(id -u)" -eq 0 ]; then
+			echo "pantomime: installing ${cross_missing[*]} (aarch64 cross check)"
+			export DEBIAN_FRONTEND=noninteractive
+			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+				"${cross_missing[@]}"; } >/dev/null ||
+				echo "pantomime: could not install the cross tools; that check will be skipped" >&2
+		else
+			echo "pantomime: not root: the aarch64 cross check will be skipped" >&2
+		fi
+	fi
+fi
+
 missing=()
 for p in "${packages[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-		missing+=("$p")
-	fi
+	installed "$p" || missing+=("$p")
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
