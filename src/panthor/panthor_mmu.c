@@ -113,6 +113,8 @@
 #define PT_POOL_MAX 256u
 /* Page-table frames an op context holds without a separate allocation. */
 #define OP_CTX_INLINE_PTS 8u
+/* How often a bind worker waiting for a dependency looks for VM destruction. */
+#define DEP_WAIT_SLICE_NS 10000000ll
 
 static U_LOCK_CLASS(panthor_vm_op_lock_class, "panthor_vm_op_lock");
 static U_LOCK_CLASS(panthor_mmu_slots_class, "panthor_mmu_slots");
@@ -1970,12 +1972,25 @@ static void *panthor_vm_bind_worker(void *arg)
 			continue;
 		}
 
-		/* Dependencies first, outside the signalling section. */
-		for (uint32_t i = 0; i < job->nr_deps; i++)
-			dma_fence_wait(job->deps[i], false);
+		/*
+		 * Dependencies first, outside the signalling section. A VM
+		 * destroyed meanwhile cancels the jobs still waiting (as
+		 * killing a scheduler entity does): a dependency that never
+		 * signals must not keep VM_DESTROY waiting for the queue.
+		 */
+		ret = 0;
+		for (uint32_t i = 0; i < job->nr_deps && !ret; i++) {
+			while (dma_fence_wait_timeout(job->deps[i], false, DEP_WAIT_SLICE_NS) < 0) {
+				if (__atomic_load_n(&vm->destroyed, __ATOMIC_ACQUIRE)) {
+					ret = -ESRCH;
+					break;
+				}
+			}
+		}
 
 		cookie = dma_fence_begin_signalling();
-		ret = panthor_vm_exec_op(vm, &job->ctx, true);
+		if (!ret)
+			ret = panthor_vm_exec_op(vm, &job->ctx, true);
 		if (ret)
 			dma_fence_set_error(job->fence, ret);
 		dma_fence_signal(job->fence);

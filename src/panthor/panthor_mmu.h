@@ -126,8 +126,9 @@ void panthor_vm_put(struct panthor_vm *vm);
 
 /**
  * panthor_vm_destroy() - what VM_DESTROY does after removing the id: mark
- * the VM destroyed (no new async binds), wait for its bind queue to drain,
- * unmap everything, drop the caller's reference.
+ * the VM destroyed (no new async binds; queued jobs still waiting for a
+ * dependency are cancelled, their fences signalled with -ESRCH), wait for
+ * its bind queue to drain, unmap everything, drop the caller's reference.
  * @vm: the VM.
  */
 void panthor_vm_destroy(struct panthor_vm *vm);

@@ -425,3 +425,37 @@ T_TEST(exec_failure, "vm/async/failure-at-execution-disables-the-as")
 	panthor_vm_put(v);
 	pt_fini(&t);
 }
+
+T_TEST(destroy_pending, "vm/async/destroy-cancels-waiting-jobs")
+{
+	struct panthor_sync_op_args syncs[2] = {
+		{ .flags = SYNCOBJ_T },
+		{ .flags = SYNCOBJ_T | SIGNAL },
+	};
+	struct panthor_vm_bind_op_args op;
+	struct dma_fence *gate = test_fence();
+	uint32_t vm, bo, in, out;
+	uint64_t t0;
+	struct pt t;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	bo = pt_bo_create(&t, 4096, 0);
+	in = syncobj(&t);
+	out = syncobj(&t);
+	syncobj_install(&t, in, gate);
+	syncs[0].handle = in;
+	syncs[1].handle = out;
+	op = (struct panthor_vm_bind_op_args){ .flags = PT_MAP, .bo_handle = bo, .va = BASE,
+					       .size = 4096, .syncs_count = 2, .syncs = syncs };
+	T_ASSERT_OK(bind_async(&t, vm, &op, 1));
+	/* The gate never opens: destruction must not wait for it. */
+	t0 = panthor_now_ns();
+	T_ASSERT_OK(panthor_vm_pool_destroy_vm(&t.pfile->vms, vm));
+	T_ASSERT(panthor_now_ns() - t0 < 2000000000ull);
+	T_ASSERT_EQ_INT(wait_syncobj(&t, out, 0), -ESRCH);
+	T_ASSERT_ERRNO(bind_async(&t, vm, &op, 1), EINVAL);
+	dma_fence_signal(gate);
+	dma_fence_put(gate);
+	pt_fini(&t);
+}
