@@ -32,15 +32,18 @@
  *                           replacement round trip). Baseline: the bare
  *                           page-table work of one such op, unmapping one 2
  *                           MiB block and mapping another.
- *  replace_stall            the same round trips on a bound VM while two
- *                           threads read the whole resource through the
- *                           access port in jobs: total time those readers
- *                           spent stalled on locked regions, divided by the
- *                           number of ops, averaged over the repetitions
- *                           (not the best: it is an effect on others).
- *                           Baseline: the mean duration of one op on the
- *                           bound VM (so the ratio is the share of an op
- *                           during which a reader waits, summed over readers).
+ *  replace_stall            the same round trips on a bound VM while a
+ *                           thread reads the whole resource, page after page,
+ *                           through the access port in jobs: total time the
+ *                           reader spent stalled on locked regions, divided
+ *                           by the number of ops, averaged over the
+ *                           repetitions (not the best: it is an effect on
+ *                           others). Baseline: the mean duration of one op
+ *                           on the bound VM, so the ratio is the share of an
+ *                           op during which the reader waits. One reader:
+ *                           with two, the readers (which never sleep) and the
+ *                           binder share two cores and the op time measures
+ *                           the scheduler.
  *  replace_stall_max        the longest single stall any reader saw over all
  *                           repetitions (the model keeps one maximum per AS);
  *                           same baseline. On a 2-core machine this is mostly
@@ -79,6 +82,7 @@
 #define PAIRS_BOUND 2000u
 #define SPARSE_VA  (1ull << 30)
 #define ROUNDS     1000u
+#define NR_STALL_READERS 1
 
 static void die(const char *what, long err)
 {
@@ -394,7 +398,7 @@ static void bench_replace(void)
 {
 	static uint64_t vas[ROUNDS];
 	double rep = 1e18, bare = 1e18, stall = 0, stall_max = 0, op_ns = 0;
-	struct stall_reader readers[2];
+	struct stall_reader readers[NR_STALL_READERS];
 	struct panthor_vm *vm;
 	struct bare_pt b;
 	struct bdev d;
@@ -428,7 +432,7 @@ static void bench_replace(void)
 		double t;
 		int as;
 
-		for (unsigned int i = 0; i < 2; i++) {
+		for (unsigned int i = 0; i < NR_STALL_READERS; i++) {
 			readers[i] = (struct stall_reader){ .d = &d, .vm = vm };
 			if (pthread_create(&readers[i].thread, NULL, stall_reader_main, &readers[i]))
 				die("pthread_create", 0);
@@ -438,7 +442,7 @@ static void bench_replace(void)
 		hw_as_stats(d.ptdev->hw, (unsigned int)as, &st0);
 		t = replace_rounds(&d, bo, vas, ROUNDS / 4);
 		hw_as_stats(d.ptdev->hw, (unsigned int)as, &st1);
-		for (unsigned int i = 0; i < 2; i++) {
+		for (unsigned int i = 0; i < NR_STALL_READERS; i++) {
 			__atomic_store_n(&readers[i].stop, true, __ATOMIC_RELEASE);
 			pthread_join(readers[i].thread, NULL);
 		}
