@@ -3000,11 +3000,6 @@ phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned in
 	return pa;
 }
 
-struct pgtable *panthor_vm_pgtable(struct panthor_vm *vm)
-{
-	return vm->pgtbl;
-}
-
 /* Does @addr of @va translate to the backing the VA says? */
 static int check_va_page(struct panthor_vm *vm, struct gpuva *va, uint64_t addr)
 {

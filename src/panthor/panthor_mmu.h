@@ -485,11 +485,4 @@ int panthor_vm_validate(struct panthor_vm *vm);
  */
 phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned int *level);
 
-/**
- * panthor_vm_pgtable() - Return: the VM's page table (benchmarks compare
- * against bare page-table calls made with the same configuration).
- * @vm: the VM.
- */
-struct pgtable *panthor_vm_pgtable(struct panthor_vm *vm);
-
 #endif

@@ -16,6 +16,7 @@
 #include "t_harness.h"
 #include "dma/syncobj.h"
 #include "util/u_err.h"
+#include "util/u_log.h"
 
 #define BASE (1ull << 35)
 #define T_AS_TRANSCFG(as) (0x2400u + ((as) << 6) + 0x30)
@@ -402,6 +403,7 @@ T_TEST(pressure, "vm/as/20-vms-7-slots-jobs-and-binds")
 	struct pressure *p = calloc(1, sizeof(*p));
 	uint32_t s;
 	uint64_t point = 0, rounds = 1500;
+	unsigned long warns = u_warn_count();
 
 	T_ASSERT_NOT_NULL(p);
 	pt_init(&p->t, NULL);
@@ -468,6 +470,7 @@ T_TEST(pressure, "vm/as/20-vms-7-slots-jobs-and-binds")
 		panthor_vm_put(p->v[i]);
 	}
 	pt_expect_no_violation(&p->t);
+	T_ASSERT_EQ_INT(u_warn_count(), warns);
 	pt_fini(&p->t);
 	free(p);
 }

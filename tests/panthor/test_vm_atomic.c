@@ -22,6 +22,7 @@
 #include "t_harness.h"
 #include "dma/syncobj.h"
 #include "util/u_err.h"
+#include "util/u_log.h"
 
 #ifdef PANTOMIME_TEST_NO_LOCK_REGION
 #define EXPECT_VIOLATIONS true
@@ -178,6 +179,7 @@ static void binder_op(struct binder *b, uint32_t flags, uint32_t bo, uint64_t va
 static void run_atomicity(bool async)
 {
 	unsigned int replacements = 1500 * scale();
+	unsigned long warns = u_warn_count();
 	struct reader readers[NR_READERS];
 	struct binder b = { .async = async };
 	struct hw_as_stats st;
@@ -262,6 +264,8 @@ static void run_atomicity(bool async)
 		T_ASSERT(!panthor_vm_is_unusable(vm));
 		pt_expect_no_violation(&t);
 		pt_validate(&t, b.vm);
+		/* No reservation ran short, no unmap stopped early, no region escaped. */
+		T_ASSERT_EQ_INT(u_warn_count(), warns);
 	}
 	T_ASSERT(reads > RES_PAGES);
 
