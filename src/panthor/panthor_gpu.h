@@ -12,12 +12,11 @@
 
 /**
  * struct panthor_gpu - GPU-control state.
- * @irq: the GPU interrupt line (FAULT, RESET_COMPLETED, CLEAN_CACHES_COMPLETED).
+ * @irq: the GPU interrupt line (GPU faults; requests are polled, see panthor_gpu.c).
  * @cache_flush_lock: one flush or reset in flight at a time (lock class
  *                    "panthor_gpu_cache_flush"; order in panthor_device.h).
  * @reqs_lock: protects @pending_reqs (lock class "panthor_gpu_reqs", a leaf).
- * @pending_reqs: GPU_INT bits of requests issued and not yet acknowledged.
- * @reqs_acked: woken when a bit of @pending_reqs clears.
+ * @pending_reqs: GPU_INT bits of the request in flight (for debug views).
  * @flushes: cache flushes issued (statistics, atomic).
  */
 struct panthor_gpu {
@@ -25,7 +24,6 @@ struct panthor_gpu {
 	struct u_mutex cache_flush_lock;
 	struct u_mutex reqs_lock;
 	uint32_t pending_reqs;
-	struct panthor_waitqueue reqs_acked;
 	unsigned long flushes;
 };
 
@@ -50,9 +48,8 @@ void panthor_gpu_fini(struct panthor_device *ptdev);
  * @lsc: load/store cache operation.
  * @other: other caches' operation.
  *
- * Polls GPU_INT_RAWSTAT for a few microseconds, then sleeps until the
- * interrupt handler acknowledges the request, for at most the device's
- * timeout. Allocation-free.
+ * Polls GPU_INT_RAWSTAT (yielding for up to 50 µs, then every 10 µs) for
+ * at most the device's timeout. Allocation-free.
  *
  * Return: 0, or -ETIMEDOUT if the flush never completed (the caller takes
  * the reset path).
