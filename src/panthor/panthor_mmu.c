@@ -32,10 +32,11 @@
  * §2.6 item 3, seed 000): a GPU access inside the range either completed
  * before LOCK (old translation) or waits until UNLOCK (new translation),
  * so a sparse resource whose dummy pages are replaced by real ones shows
- * the GPU the old page or the new one, never a hole. The earlier design
- * (one lock + flush per map_pages/unmap_pages call) was rejected by
- * upstream for exactly this: between the unmap and the map of a replace,
- * the GPU saw nothing and faulted.
+ * the GPU the old page or the new one, never a hole. The earlier design,
+ * one lock + flush per map_pages/unmap_pages call, is what upstream moved
+ * away from: it lets a GPU access that falls between the unmap and the map
+ * of a replacement find no translation at all and fault (the no-lock build
+ * of the atomicity test shows exactly that).
  *
  * A VM without an AS only records the region: no AS translates its tables.
  * panthor_vm_active() takes the op lock, so a VM is never given an AS in

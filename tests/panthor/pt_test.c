@@ -15,13 +15,14 @@
 
 void pt_init(struct pt *t, const struct pt_config *cfg)
 {
-	struct panthor_device_config dc = { .memory_bytes = 256 * MiB };
+	struct panthor_device_config dc = { .memory_bytes = 256 * MiB, .timeout_us = 5000000 };
 
 	if (cfg) {
 		if (cfg->memory)
 			dc.memory_bytes = cfg->memory;
 		dc.hw = cfg->hw;
-		dc.timeout_us = cfg->timeout_us;
+		if (cfg->timeout_us)
+			dc.timeout_us = cfg->timeout_us;
 	}
 	t->ptdev = panthor_device_create(&dc);
 	T_ASSERT_MSG(!IS_ERR(t->ptdev), "panthor_device_create: %ld", PTR_ERR(t->ptdev));

@@ -33,7 +33,11 @@
  * struct pt_config - what pt_init() creates.
  * @memory: device budget (0: 256 MiB).
  * @hw: model configuration (NULL: defaults).
- * @timeout_us: GPU wait timeout (0: driver default).
+ * @timeout_us: GPU wait timeout (0: 5 s). Not panthor's 100 ms: the model's
+ *              AS_ACTIVE also waits for GPU units with an access in flight,
+ *              and under sanitizers on two loaded cores a reader thread can be
+ *              descheduled mid-access for longer than that. Tests of the reset
+ *              path set a short timeout and run no concurrent GPU threads.
  */
 struct pt_config {
 	uint64_t memory;

@@ -161,6 +161,9 @@ T_TEST(fault, "vm/as/fault-disables-the-as-and-is-kept")
 	T_ASSERT(!panthor_vm_is_unusable(vm));
 	pt_expect_word(&t, id, BASE + 8, pt_word(0xf, 8));
 	T_ASSERT(!panthor_vm_has_unhandled_faults(vm));
+	/* The event is back once the handler thread has restored the line's mask. */
+	for (int i = 0; i < 2000 && !(hw_mmio_read32(t.ptdev->hw, T_MMU_INT_MASK) & (1u << as)); i++)
+		usleep(1000);
 	T_ASSERT(hw_mmio_read32(t.ptdev->hw, T_MMU_INT_MASK) & (1u << as));
 	/* The details stay for the debug view. */
 	panthor_vm_get_fault_info(vm, &info);
