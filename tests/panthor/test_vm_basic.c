@@ -4,11 +4,13 @@
  * VM, kernel BOs, the BO core, AS programming values.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pt_test.h"
 #include "t_harness.h"
 #include "mm/mm.h"
+#include "util/u_trace.h"
 #include "util/u_err.h"
 
 /* Register offsets as the reference gives them (the test's own copy). */
@@ -482,6 +484,62 @@ T_TEST(debug_views, "vm/debug/mappings-and-pgtable-dump")
 	panthor_vm_dump_pgtable(vm, 0, 0, print_count, &lines);
 	/* Root, L1, L2 tables and two 2 MiB leaves. */
 	T_ASSERT_EQ_INT(lines, 5);
+	panthor_vm_put(vm);
+	pt_fini(&t);
+}
+
+/* Trace events of one bind: collected without allocating (the tracer runs in no-alloc sections). */
+static struct {
+	unsigned int map_begin, map_end, lock, unlock;
+	int64_t lock_start, lock_size;
+	char track[16];
+} trace_seen;
+
+static void trace_event(void *cookie, const struct u_trace_event *ev)
+{
+	(void)cookie;
+	if (strcmp(ev->category, "vm"))
+		return;
+	if (!strcmp(ev->name, "map") && ev->phase == 'B')
+		trace_seen.map_begin++;
+	if (!strcmp(ev->name, "map") && ev->phase == 'E')
+		trace_seen.map_end++;
+	if (!strcmp(ev->name, "lock_region")) {
+		trace_seen.lock++;
+		trace_seen.lock_start = ev->args[0];
+		trace_seen.lock_size = ev->args[1];
+		snprintf(trace_seen.track, sizeof(trace_seen.track), "%s", ev->track);
+	}
+	if (!strcmp(ev->name, "unlock_region"))
+		trace_seen.unlock++;
+}
+
+static const struct u_tracer_ops trace_ops = { .event = trace_event };
+
+T_TEST(trace, "vm/trace/bind-ops-and-locked-regions")
+{
+	struct panthor_vm *vm;
+	char track[16];
+	uint32_t id, bo;
+	struct pt t;
+
+	pt_init(&t, NULL);
+	id = pt_vm_create(&t);
+	bo = pt_bo_create(&t, 2 * MiB, 0);
+	vm = pt_vm(&t, id);
+	snprintf(track, sizeof(track), "vm%u", panthor_vm_id(vm));
+	memset(&trace_seen, 0, sizeof(trace_seen));
+	u_trace_attach(&trace_ops, NULL);
+	T_ASSERT_OK(pt_map(&t, id, bo, 4096, 0x10000000 + 0x5000, 0x3000));
+	u_trace_attach(NULL, NULL);
+	T_ASSERT_EQ_INT(trace_seen.map_begin, 1);
+	T_ASSERT_EQ_INT(trace_seen.map_end, 1);
+	T_ASSERT_EQ_INT(trace_seen.lock, 1);
+	T_ASSERT_EQ_INT(trace_seen.unlock, 1);
+	/* The region as the hardware locks it: 32 KiB, aligned. */
+	T_ASSERT_EQ_U64(trace_seen.lock_start, 0x10000000);
+	T_ASSERT_EQ_U64(trace_seen.lock_size, 0x8000);
+	T_ASSERT_EQ_STR(trace_seen.track, track);
 	panthor_vm_put(vm);
 	pt_fini(&t);
 }
