@@ -397,22 +397,31 @@ static void pool_set_next(phys_addr_t pa, phys_addr_t next)
 	__atomic_store_n(&mm_frame(pa)->priv, next, __ATOMIC_RELAXED);
 }
 
-/* Give a zeroed table frame back; beyond PT_POOL_MAX it goes back to mm. */
-static void pt_pool_put(struct panthor_device *ptdev, phys_addr_t pa)
+/*
+ * Give @n zeroed table frames back; beyond PT_POOL_MAX they go back to mm.
+ * Return: how many the pool kept (the first ones).
+ */
+static uint32_t pt_pool_put_many(struct panthor_device *ptdev, const phys_addr_t *pas, uint32_t n)
 {
 	struct panthor_mmu *mmu = ptdev->mmu;
-	bool kept = false;
+	uint32_t kept = 0;
 
 	u_mutex_lock(&mmu->pt_pool.lock);
-	if (mmu->pt_pool.count < PT_POOL_MAX) {
-		pool_set_next(pa, mmu->pt_pool.head);
-		mmu->pt_pool.head = pa;
+	while (kept < n && mmu->pt_pool.count < PT_POOL_MAX) {
+		pool_set_next(pas[kept], mmu->pt_pool.head);
+		mmu->pt_pool.head = pas[kept];
 		__atomic_store_n(&mmu->pt_pool.count, mmu->pt_pool.count + 1, __ATOMIC_RELAXED);
-		kept = true;
+		kept++;
 	}
 	u_mutex_unlock(&mmu->pt_pool.lock);
-	if (!kept)
-		mm_free_pages(ptdev->budget, pa, 0);
+	for (uint32_t i = kept; i < n; i++)
+		mm_free_pages(ptdev->budget, pas[i], 0);
+	return kept;
+}
+
+static void pt_pool_put(struct panthor_device *ptdev, phys_addr_t pa)
+{
+	pt_pool_put_many(ptdev, &pa, 1);
 }
 
 /*
@@ -440,8 +449,7 @@ static int pt_pool_get(struct panthor_device *ptdev, uint32_t n, phys_addr_t *ou
 
 		if (mm_alloc_pages(ptdev->budget, 0, MM_GFP_KERNEL | MM_GFP_ZERO, MM_OWNER_PGTABLE, 0,
 				   &pa)) {
-			while (got)
-				pt_pool_put(ptdev, out[--got]);
+			pt_pool_put_many(ptdev, out, got);
 			return -ENOMEM;
 		}
 		out[got++] = pa;
@@ -1307,8 +1315,9 @@ static int panthor_vm_op_ctx_prealloc_pts(struct panthor_device *ptdev,
 static void panthor_vm_op_ctx_release_pts(struct panthor_device *ptdev,
 					  struct panthor_vm_op_ctx *op_ctx)
 {
-	for (uint32_t i = op_ctx->rsvd_page_tables.ptr; i < op_ctx->rsvd_page_tables.count; i++)
-		pt_pool_put(ptdev, op_ctx->rsvd_page_tables.pages[i]);
+	if (op_ctx->rsvd_page_tables.ptr < op_ctx->rsvd_page_tables.count)
+		pt_pool_put_many(ptdev, op_ctx->rsvd_page_tables.pages + op_ctx->rsvd_page_tables.ptr,
+				 op_ctx->rsvd_page_tables.count - op_ctx->rsvd_page_tables.ptr);
 	if (op_ctx->rsvd_page_tables.pages != op_ctx->rsvd_page_tables.inline_pages)
 		u_free(op_ctx->rsvd_page_tables.pages);
 	op_ctx->rsvd_page_tables.pages = NULL;
@@ -1477,16 +1486,20 @@ static int panthor_vm_prepare_map_op_ctx(struct panthor_vm_op_ctx *op_ctx, struc
 	if (ret)
 		goto err_cleanup;
 
-	ret = panthor_gem_pin(bo);
+	/* Pin (allocating the backing) and get the sg table in one locking of the resv. */
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	ret = panthor_gem_pin_locked(bo);
+	if (!ret) {
+		sgt = panthor_gem_get_dev_sgt_locked(bo);
+		if (IS_ERR(sgt)) {
+			ret = (int)PTR_ERR(sgt);
+			panthor_gem_unpin_locked(bo);
+		}
+	}
+	dma_resv_unlock(panthor_gem_resv(bo));
 	if (ret)
 		goto err_cleanup;
 	op_ctx->map.bo = panthor_gem_get(bo);
-
-	sgt = panthor_gem_get_dev_sgt(bo);
-	if (IS_ERR(sgt)) {
-		ret = (int)PTR_ERR(sgt);
-		goto err_cleanup;
-	}
 	op_ctx->map.sgt = sgt;
 
 	vm_bo = gpuvm_bo_find(&vm->base, &bo->base);
