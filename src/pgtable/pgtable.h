@@ -74,8 +74,12 @@ enum pgtable_prot {
  *              table becomes empty (pgtable_unmap_pages()), when a table is
  *              replaced by a block or unmapped at the level above, when a
  *              failed pgtable_map_pages() undoes its own allocations, and for
- *              every table at pgtable_destroy(). The frame's contents are
- *              stale (not zero); its priv word is the caller's again. Not NULL.
+ *              every table at pgtable_destroy(). The frame's priv word is
+ *              the caller's again and still holds the table's count of
+ *              valid entries: when it is 0, every descriptor of the frame
+ *              is zero (invalid entries are always stored as 0), so the
+ *              frame can be reused as a fresh table without clearing it;
+ *              otherwise its contents are stale. Not NULL.
  * @sync: make @bytes of descriptors starting at physical address @pa visible
  *        to a table walker that does not snoop CPU caches (the io-pgtable
  *        "clean to device" of non-coherent walks). Called only when
@@ -192,6 +196,27 @@ unsigned int pgtable_start_level(const struct pgtable *pt);
  */
 int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
 		      uint64_t pgcount, unsigned int prot, uint64_t *mapped);
+
+/**
+ * pgtable_map_pages_repeat() - as pgtable_map_pages(), but all @pgcount
+ * leaves map the same @pgsize bytes at @pa: one physical window repeated
+ * over the range (a sparse mapping of one dummy block, the "optimize at
+ * io-pgtable level" of the unmerged REPEAT series).
+ * @pt: the page table (updates serialized by the caller).
+ * @iova: first GPU virtual address; aligned to @pgsize.
+ * @pa: the physical address every leaf maps; aligned to @pgsize.
+ * @pgsize: exactly one of the sizes of &pgtable_cfg.pgsize_bitmap.
+ * @pgcount: number of leaves requested (> 0).
+ * @prot: enum pgtable_prot flags; READ or WRITE must be set.
+ * @mapped: out: incremented by the bytes mapped (not NULL).
+ *
+ * Same chunking (the caller loops on *@mapped), same errors, same
+ * all-or-nothing behaviour as pgtable_map_pages().
+ *
+ * Return: as pgtable_map_pages().
+ */
+int pgtable_map_pages_repeat(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
+			     uint64_t pgcount, unsigned int prot, uint64_t *mapped);
 
 /**
  * pgtable_unmap_pages() - unmap @pgcount entries of @pgsize bytes from @iova.

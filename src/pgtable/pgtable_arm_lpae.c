@@ -667,8 +667,13 @@ static int arm_lpae_map_clear_way(struct pgtable *pt, phys_addr_t tbl_pa, uint64
 	return 0;
 }
 
-int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
-		      uint64_t pgcount, unsigned int prot, uint64_t *mapped)
+/*
+ * The body of pgtable_map_pages() and pgtable_map_pages_repeat(): leaf i
+ * maps @pa + i * @pa_step (@pa_step is @pgsize or 0).
+ */
+static inline int arm_lpae_map(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
+			       uint64_t pgcount, unsigned int prot, uint64_t *mapped,
+			       uint64_t pa_step)
 {
 	unsigned int leaf_lvl, lvl, idx, n;
 	phys_addr_t tbl_pa;
@@ -678,7 +683,7 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 	if (unlikely(!arm_lpae_pgsize_ok(pt, pgsize) || !pgcount))
 		return -EINVAL;
 	if (unlikely(arm_lpae_out_of_range(iova, pgsize, pgcount, pt->cfg.ias) ||
-		     arm_lpae_out_of_range(pa, pgsize, pgcount, pt->cfg.oas)))
+		     arm_lpae_out_of_range(pa, pgsize, pa_step ? pgcount : 1, pt->cfg.oas)))
 		return -ERANGE;
 	if (unlikely(!(prot & (PGTABLE_PROT_READ | PGTABLE_PROT_WRITE)) ||
 		     ((iova | pa) & (pgsize - 1))))
@@ -713,7 +718,7 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 	}
 
 	arm_lpae_fill_leaves(ptep, n, arm_lpae_prot_to_pte(prot) | arm_lpae_leaf_type(leaf_lvl) | pa,
-			     pgsize);
+			     pa_step);
 	arm_lpae_count_add(tbl_pa, n);
 	arm_lpae_sync(pt, ptep, n);
 	/*
@@ -723,6 +728,18 @@ int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_
 	 */
 	*mapped += (uint64_t)n * pgsize;
 	return 0;
+}
+
+int pgtable_map_pages(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
+		      uint64_t pgcount, unsigned int prot, uint64_t *mapped)
+{
+	return arm_lpae_map(pt, iova, pa, pgsize, pgcount, prot, mapped, pgsize);
+}
+
+int pgtable_map_pages_repeat(struct pgtable *pt, uint64_t iova, phys_addr_t pa, uint64_t pgsize,
+			     uint64_t pgcount, unsigned int prot, uint64_t *mapped)
+{
+	return arm_lpae_map(pt, iova, pa, pgsize, pgcount, prot, mapped, 0);
 }
 
 /* ---- unmap --------------------------------------------------------------- */

@@ -35,6 +35,7 @@ struct tpt {
 	struct pgtable *pt;
 	struct pgtable_cfg cfg;
 	unsigned long nr_alloc, nr_free;
+	unsigned long freed_empty, freed_counted, freed_empty_dirty;
 	unsigned int nr_syncs;
 	bool sync_overflow;
 	uint64_t covered;
@@ -59,6 +60,19 @@ static void tpt_free_table(void *cookie, phys_addr_t pa)
 	struct tpt *t = cookie;
 
 	t->nr_free++;
+	/* The free_table contract: a count of 0 left in priv means an all-zero frame. */
+	if (!mm_frame(pa)->priv) {
+		const uint64_t *e = mm_pa_to_virt(pa);
+
+		t->freed_empty++;
+		for (unsigned int i = 0; i < 512; i++)
+			if (e[i]) {
+				t->freed_empty_dirty++;
+				break;
+			}
+	} else {
+		t->freed_counted++;
+	}
 	mm_free_pages(t->b, pa, 0);
 }
 
@@ -558,6 +572,66 @@ T_TEST(eager_free, "pgtable/unmap/eager-table-freeing")
 		T_ASSERT_EQ_U64(t->nr_alloc, st.tables_allocated);
 		T_ASSERT_EQ_U64(t->nr_free, st.tables_freed);
 	}
+	tpt_free(t);
+}
+
+T_TEST(freed_zero, "pgtable/unmap/freed-empty-tables-are-zero")
+{
+	struct tpt *t = tpt_new(48, 40, PGTABLE_PGSIZE_4K_2M, false);
+
+	/* Page by page down to empty: every table freed on the way is all zero. */
+	T_ASSERT_OK(map_range(t, 5 * GiB, 0x40000000, SZ_4K, 700, RW));
+	for (unsigned int i = 0; i < 700; i++)
+		T_ASSERT_EQ_U64(pgtable_unmap_pages(t->pt, 5 * GiB + i * SZ_4K, SZ_4K, 1), SZ_4K);
+	T_ASSERT_EQ_U64(t->freed_empty, 4);	/* two L3, one L2, one L1 */
+	/* A subtree freed from above keeps its entries, and says so in priv. */
+	T_ASSERT_OK(map_range(t, 0, 0x40000000, SZ_4K, 16, RW));
+	T_ASSERT_EQ_U64(pgtable_unmap_pages(t->pt, 0, SZ_2M, 1), SZ_2M);
+	T_ASSERT_EQ_U64(t->freed_counted, 1);
+	/* Teardown frees what is left (the L1 and L2 above the 16 pages are empty now). */
+	pgtable_destroy(t->pt);
+	t->pt = pgtable_create(&t->cfg);
+	T_ASSERT(!IS_ERR(t->pt));
+	T_ASSERT_EQ_U64(t->freed_empty_dirty, 0);
+	tpt_free(t);
+}
+
+T_TEST(map_repeat, "pgtable/map/repeat-one-window")
+{
+	struct tpt *t = tpt_new(48, 40, PGTABLE_PGSIZE_4K_2M, false);
+	uint64_t mapped = 0;
+	struct pgtable_leaf leaf;
+
+	/* 2 MiB blocks all mapping one 2 MiB window; one call per L2 table. */
+	T_ASSERT_OK(pgtable_map_pages_repeat(t->pt, SZ_1G - 4 * SZ_2M, 0x40000000, SZ_2M, 8, RW,
+					     &mapped));
+	T_ASSERT_EQ_U64(mapped, 4 * SZ_2M);
+	T_ASSERT_OK(pgtable_map_pages_repeat(t->pt, SZ_1G, 0x40000000, SZ_2M, 4, RW, &mapped));
+	T_ASSERT_EQ_U64(mapped, 8 * SZ_2M);
+	for (unsigned int i = 0; i < 8; i++) {
+		uint64_t iova = SZ_1G - 4 * SZ_2M + i * SZ_2M + 0x1238;
+
+		T_ASSERT_EQ_U64(pgtable_iova_to_phys(t->pt, iova), 0x40001238);
+		T_ASSERT_OK(pgtable_lookup(t->pt, iova, &leaf));
+		T_ASSERT_EQ_INT(leaf.level, 2);
+	}
+	check_valid(t);
+	/* Pages too, and the same refusals as pgtable_map_pages(). */
+	mapped = 0;
+	T_ASSERT_OK(pgtable_map_pages_repeat(t->pt, 4 * GiB, 0x40005000, SZ_4K, 3, RW, &mapped));
+	T_ASSERT_EQ_U64(pgtable_iova_to_phys(t->pt, 4 * GiB + 2 * SZ_4K + 8), 0x40005008);
+	T_ASSERT_ERRNO(pgtable_map_pages_repeat(t->pt, 4 * GiB + SZ_4K, 0x40005000, SZ_4K, 1, RW,
+						&mapped), EEXIST);
+	T_ASSERT_ERRNO(pgtable_map_pages_repeat(t->pt, 8 * GiB, 0x40001000, SZ_2M, 1, RW, &mapped),
+		       EINVAL);
+	T_ASSERT_ERRNO(pgtable_map_pages_repeat(t->pt, 8 * GiB, 1ull << 40, SZ_4K, 1, RW, &mapped),
+		       ERANGE);
+	/* The window, not the range, must fit in oas. */
+	T_ASSERT_OK(pgtable_map_pages_repeat(t->pt, 8 * GiB, (1ull << 40) - SZ_2M, SZ_2M, 2, RW,
+					     &mapped));
+	check_valid(t);
+	T_ASSERT_EQ_U64(pgtable_unmap_pages(t->pt, SZ_1G - 4 * SZ_2M, SZ_2M, 8), 8 * SZ_2M);
+	check_valid(t);
 	tpt_free(t);
 }
 
