@@ -78,6 +78,22 @@ static inline uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/**
+ * bench_rng() - Return: the next value of the xorshift64 generator whose
+ * state is *@state (non-zero); fixed seeds keep address sequences identical
+ * from run to run.
+ */
+static inline uint64_t bench_rng(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}
+
 /** bench_min() - Return: the smaller of @a and @b (for best-of-N). */
 static inline double bench_min(double a, double b)
 {

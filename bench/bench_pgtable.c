@@ -241,17 +241,6 @@ static __attribute__((noinline)) void bench_baseline_2m(uint64_t *const *tables)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return x;
-}
-
 struct results {
 	double map_4k, unmap_4k, map_4k_fresh, unmap_4k_free, map_2m, unmap_2m;
 	double random, random_fresh, lookup;
@@ -312,14 +301,14 @@ static void run_pgtable(void)
 	}
 	/* Random pages: never the sentinel (index 0 of a 2 MiB region). */
 	for (unsigned int i = 0; i < RAND_PAIRS; i++) {
-		uint32_t p = (uint32_t)(rng() % (RAND_SPAN / SZ_4K));
+		uint32_t p = (uint32_t)(bench_rng(&rng_state) % (RAND_SPAN / SZ_4K));
 
 		pages[i] = (p % 512) ? p : p + 1;
 	}
 	for (unsigned int i = 0; i < LOOKUPS; i++) {
-		uint64_t p = rng() % (REGION_4K / SZ_4K);
+		uint64_t p = bench_rng(&rng_state) % (REGION_4K / SZ_4K);
 
-		iovas[i] = REGION_4K + ((p % 512) ? p : p + 1) * SZ_4K + (rng() & 0xFFF);
+		iovas[i] = REGION_4K + ((p % 512) ? p : p + 1) * SZ_4K + (bench_rng(&rng_state) & 0xFFF);
 	}
 
 	/*

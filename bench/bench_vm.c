@@ -92,17 +92,6 @@ static void die(const char *what, long err)
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return x;
-}
-
 struct bdev {
 	struct panthor_device *ptdev;
 	struct panthor_file *pfile;
@@ -303,7 +292,7 @@ static void bench_map_unmap_4k(void)
 		panthor_gem_put(obj);
 	}
 	for (unsigned int i = 0; i < PAIRS; i++)
-		vas[i] = SPAN_BASE + (rng() % (SPAN / SZ_4K)) * SZ_4K;
+		vas[i] = SPAN_BASE + (bench_rng(&rng_state) % (SPAN / SZ_4K)) * SZ_4K;
 	bare_init(&b, d.ptdev);
 	vm = panthor_vm_pool_get_vm(&d.pfile->vms, d.vm);
 
@@ -409,7 +398,7 @@ static void bench_replace(void)
 	bo = bdev_bo(&d, SZ_2M);
 	op(&d, SPARSE_FLAGS, 0, SPARSE_VA, SZ_1G);
 	for (unsigned int i = 0; i < ROUNDS; i++)
-		vas[i] = SPARSE_VA + (rng() % 512) * SZ_2M;
+		vas[i] = SPARSE_VA + (bench_rng(&rng_state) % 512) * SZ_2M;
 	{
 		struct panthor_gem_object *obj = panthor_file_bo_lookup(d.pfile, bo);
 

@@ -1033,28 +1033,30 @@ void panthor_vm_job_end(struct panthor_vm *vm)
 	panthor_vm_idle(vm);
 }
 
-int panthor_vm_gpu_read(struct panthor_vm *vm, uint64_t va, void *buf, size_t len,
-			struct hw_fault *fault)
+/* A one-access job: the VM is held active (its AS cannot be stolen) for the access only. */
+static int panthor_vm_gpu_access(struct panthor_vm *vm, uint64_t va, enum hw_access_type type,
+				 void *buf, size_t len, struct hw_fault *fault)
 {
 	int as = panthor_vm_job_begin(vm), ret;
 
 	if (as < 0)
 		return as;
-	ret = hw_read(vm->ptdev->hw, (unsigned int)as, va, buf, len, fault);
+	ret = hw_access(vm->ptdev->hw, (unsigned int)as, va, type, buf, len, fault);
 	panthor_vm_job_end(vm);
 	return ret;
+}
+
+int panthor_vm_gpu_read(struct panthor_vm *vm, uint64_t va, void *buf, size_t len,
+			struct hw_fault *fault)
+{
+	return panthor_vm_gpu_access(vm, va, HW_ACCESS_READ, buf, len, fault);
 }
 
 int panthor_vm_gpu_write(struct panthor_vm *vm, uint64_t va, const void *buf, size_t len,
 			 struct hw_fault *fault)
 {
-	int as = panthor_vm_job_begin(vm), ret;
-
-	if (as < 0)
-		return as;
-	ret = hw_write(vm->ptdev->hw, (unsigned int)as, va, buf, len, fault);
-	panthor_vm_job_end(vm);
-	return ret;
+	/* hw_access() does not write through @buf for a write access. */
+	return panthor_vm_gpu_access(vm, va, HW_ACCESS_WRITE, (void *)buf, len, fault);
 }
 
 /* ---- page-table updates ------------------------------------------------------------ */
