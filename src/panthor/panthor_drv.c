@@ -1015,10 +1015,17 @@ static int vm_bind_ioctl(struct pantomime_file *file, void *data)
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		err = get_obj_array(&uops[i].syncs, sizeof(struct drm_panthor_sync_op),
-				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
-		if (err)
-			goto out;
+		/*
+		 * Only the asynchronous path reads the syncs; a synchronous op
+		 * with syncs fails (-EINVAL, index written back) without
+		 * following the pointer, as the kernel's sync path does.
+		 */
+		if (b->flags & DRM_PANTHOR_VM_BIND_ASYNC) {
+			err = get_obj_array(&uops[i].syncs, sizeof(struct drm_panthor_sync_op),
+					    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
+			if (err)
+				goto out;
+		}
 		ops[i].flags = uops[i].flags;
 		ops[i].bo_handle = uops[i].bo_handle;
 		ops[i].bo_offset = uops[i].bo_offset;
@@ -1423,7 +1430,7 @@ API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t le
 	if (!len || (offset & (PAGE_4K - 1)))
 		return -EINVAL;
 	len = (len + PAGE_4K - 1) & ~(size_t)(PAGE_4K - 1);
-	if (!(flags & MAP_SHARED) || (flags & MAP_PRIVATE) == MAP_PRIVATE)
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	pthread_mutex_lock(&file->lock);
 	if (offset == file->user_mmio_offset) {

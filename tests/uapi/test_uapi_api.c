@@ -350,7 +350,12 @@ T_TEST(vm, "uapi/api/vm-create-bind-destroy")
 	ops[0].syncs.stride = sizeof(struct drm_panthor_sync_op);
 	ops[0].syncs.count = 1;
 	ops[0].syncs.array = WILD;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);	/* sync op with syncs */
+	T_ASSERT_EQ_INT(b.ops.count, 0);
+	b.ops.count = 1;
+	b.flags = DRM_PANTHOR_VM_BIND_ASYNC;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_VM_BIND, &b), EFAULT);
+	b.flags = 0;
 	ops[0].syncs.count = 0;
 
 	/* Count 0 is a no-op. */
@@ -558,6 +563,9 @@ T_TEST(mmap_bo, "uapi/api/mmap")
 	q = out;
 	T_ASSERT_EQ_INT(q[1023], 0xabcdef);
 	T_ASSERT_OK(pantomime_munmap(q, 4096));
+	T_ASSERT_OK(pantomime_mmap(file, NULL, 4096, PROT_READ, MAP_SHARED_VALIDATE, mo.offset,
+				   &out));
+	T_ASSERT_OK(pantomime_munmap(out, 4096));
 	T_ASSERT_ERRNO(pantomime_mmap(file, NULL, 4 * 4096, PROT_READ, MAP_SHARED, mo.offset,
 				      &out), EINVAL);
 	T_ASSERT_ERRNO(pantomime_mmap(file, NULL, 4096, PROT_READ, MAP_PRIVATE, mo.offset,
