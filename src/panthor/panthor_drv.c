@@ -426,11 +426,10 @@ static int copy_version_string(char *ustr, uint64_t *ulen, const char *s)
 	size_t len = strlen(s);
 	size_t n = *ulen < len ? *ulen : len;
 
+	/* As drm_copy_field(): a NULL buffer copies nothing; the length is always written. */
+	*ulen = len;
 	if (n && ustr && u_copy_to_user(ustr, s, n))
 		return -EFAULT;
-	if (n && !ustr)
-		return -EFAULT;
-	*ulen = len;
 	return 0;
 }
 
