@@ -144,7 +144,31 @@ T_TEST(unknown, "uapi/api/unknown-and-unimplemented")
 		       ENOTTY);
 	T_ASSERT_ERRNO(ioc(_IOWR('x', 1, uint64_t), junk), ENOTTY);
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_DESTROY, &g), EOPNOTSUPP);
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_DESTROY, &g), EOPNOTSUPP);
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &g), EOPNOTSUPP);
+	teardown();
+}
+
+T_TEST(sizes, "uapi/api/request-size")
+{
+	struct drm_panthor_vm_get_state gs = { 0 };
+	uint64_t big[4] = { 0 };
+	uint32_t small;
+
+	setup();
+	gs.vm_id = vm_create();
+	/* A smaller user struct: zero-extended in, truncated out (state stays unwritten). */
+	small = gs.vm_id;
+	T_ASSERT_OK(ioc(_IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE,
+			     DRM_COMMAND_BASE + DRM_PANTHOR_VM_GET_STATE, 4), &small));
+	T_ASSERT_EQ_INT(small, gs.vm_id);
+	/* A larger one: extra bytes ignored, copied back as they were. */
+	memcpy(big, &gs, sizeof(gs));
+	big[2] = 0x1234;
+	T_ASSERT_OK(ioc(_IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE,
+			     DRM_COMMAND_BASE + DRM_PANTHOR_VM_GET_STATE, sizeof(big)), big));
+	T_ASSERT_EQ_U64(big[2], 0x1234);
+	T_ASSERT_EQ_INT(((struct drm_panthor_vm_get_state *)big)->state, DRM_PANTHOR_VM_STATE_USABLE);
 	teardown();
 }
 
