@@ -603,8 +603,12 @@ T_TEST(mmap_bo, "uapi/api/mmap")
 	/* The flush-ID page. */
 	T_ASSERT_ERRNO(pantomime_mmap(file, NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
 				      DRM_PANTHOR_USER_MMIO_OFFSET, &out), EACCES);
+	T_ASSERT_ERRNO(pantomime_mmap(file, NULL, 8192, PROT_READ, MAP_SHARED,
+				      DRM_PANTHOR_USER_MMIO_OFFSET, &out), EINVAL);
 	T_ASSERT_OK(pantomime_mmap(file, NULL, 4096, PROT_READ, MAP_SHARED,
 				   DRM_PANTHOR_USER_MMIO_OFFSET, &out));
+	(void)*(volatile uint32_t *)out;	/* readable */
+	T_ASSERT(pantomime_is_mapping(out, 4096));
 	T_ASSERT_OK(pantomime_munmap(out, 4096));
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, &um), EINVAL);
 	um.offset = DRM_PANTHOR_USER_MMIO_OFFSET_32BIT;
