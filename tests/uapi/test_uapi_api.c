@@ -5,6 +5,7 @@
  * exact errno, and mmap of a BO and of the flush-ID page.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,4 +635,71 @@ T_TEST(dump, "uapi/api/dump-and-stats")
 	T_ASSERT_EQ_U64(st.checker_violations, 0);
 	teardown();
 	fclose(f);
+}
+
+static uint32_t threads_vm;
+
+static void *thread_body(void *arg)
+{
+	uintptr_t idx = (uintptr_t)arg;
+
+	for (int round = 0; round < 20; round++) {
+		struct drm_panthor_bo_create c = { .size = 8192 };
+		struct drm_panthor_bo_mmap_offset mo = { 0 };
+		struct drm_panthor_vm_bind_op op;
+		struct drm_panthor_vm_bind b = { 0 };
+		struct drm_gem_close gc = { 0 };
+		uint32_t *p;
+		void *out;
+
+		if (ioc(DRM_IOCTL_PANTHOR_BO_CREATE, &c))
+			return (void *)1;
+		mo.handle = c.handle;
+		if (ioc(DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &mo))
+			return (void *)2;
+		if (pantomime_mmap(file, NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, mo.offset,
+				   &out))
+			return (void *)3;
+		p = out;
+		p[0] = (uint32_t)(idx << 16 | (unsigned int)round);
+		memset(&op, 0, sizeof(op));
+		op.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP;
+		op.bo_handle = c.handle;
+		op.va = (uint64_t)(idx + 1) << 24;
+		op.size = 8192;
+		b.vm_id = threads_vm;
+		b.ops.stride = sizeof(op);
+		b.ops.count = 1;
+		b.ops.array = (uintptr_t)&op;
+		if (ioc(DRM_IOCTL_PANTHOR_VM_BIND, &b))
+			return (void *)4;
+		op.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
+		op.bo_handle = 0;
+		if (ioc(DRM_IOCTL_PANTHOR_VM_BIND, &b))
+			return (void *)5;
+		if (p[0] != (uint32_t)(idx << 16 | (unsigned int)round))
+			return (void *)6;
+		gc.handle = c.handle;
+		if (ioc(DRM_IOCTL_GEM_CLOSE, &gc))
+			return (void *)7;
+		if (pantomime_munmap(p, 8192))
+			return (void *)8;
+	}
+	return NULL;
+}
+
+T_TEST(threads, "uapi/api/threads")
+{
+	pthread_t t[4];
+	void *ret;
+
+	setup();
+	threads_vm = vm_create();
+	for (uintptr_t i = 0; i < 4; i++)
+		T_ASSERT_EQ_INT(pthread_create(&t[i], NULL, thread_body, (void *)i), 0);
+	for (int i = 0; i < 4; i++) {
+		T_ASSERT_EQ_INT(pthread_join(t[i], &ret), 0);
+		T_ASSERT_EQ_PTR(ret, NULL);
+	}
+	teardown();
 }
