@@ -481,22 +481,11 @@ static int drm_get_cap_ioctl(struct pantomime_file *file, void *data)
 
 static int drm_set_client_cap_ioctl(struct pantomime_file *file, void *data)
 {
-	struct drm_set_client_cap *c = data;
-
-	switch (c->capability) {
-	case DRM_CLIENT_CAP_STEREO_3D:
-		return c->value > 1 ? -EINVAL : 0;
-	case DRM_CLIENT_CAP_UNIVERSAL_PLANES:
-	case DRM_CLIENT_CAP_ATOMIC:
-	case DRM_CLIENT_CAP_ASPECT_RATIO:
-	case DRM_CLIENT_CAP_WRITEBACK_CONNECTORS:
-#ifdef DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT
-	case DRM_CLIENT_CAP_CURSOR_PLANE_HOTSPOT:
-#endif
-		return -EOPNOTSUPP;
-	default:
-		return -EINVAL;
-	}
+	/*
+	 * Not DRM_RENDER_ALLOW: a render node gets -EACCES (see the dispatch).
+	 * Every client cap is a KMS one, and panthor has no modesetting.
+	 */
+	return -EOPNOTSUPP;
 }
 
 static void drop_fake_offsets(struct pantomime_file *file, struct panthor_gem_object *bo)
@@ -1237,13 +1226,15 @@ struct ioctl_desc {
 	ioctl_fn fn;
 	const char *name;
 	bool stub;
+	bool no_render;	/* not DRM_RENDER_ALLOW: -EACCES on a render node */
 };
 
 #define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false }
 static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_VERSION, drm_version_ioctl),
 	CORE(DRM_IOCTL_GET_CAP, drm_get_cap_ioctl),
-	CORE(DRM_IOCTL_SET_CLIENT_CAP, drm_set_client_cap_ioctl),
+	[_IOC_NR(DRM_IOCTL_SET_CLIENT_CAP)] = { DRM_IOCTL_SET_CLIENT_CAP, drm_set_client_cap_ioctl,
+						"DRM_IOCTL_SET_CLIENT_CAP", false, true },
 	CORE(DRM_IOCTL_GEM_CLOSE, drm_gem_close_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_CREATE, syncobj_create_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_DESTROY, syncobj_destroy_ioctl),
@@ -1300,6 +1291,8 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 	}
 	if (!d || !d->fn)
 		return -ENOTTY;
+	if (d->no_render && file->render)
+		return -EACCES;
 	if (d->stub)
 		return not_implemented(nr - DRM_COMMAND_BASE, d->name);
 
