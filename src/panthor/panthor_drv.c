@@ -586,9 +586,14 @@ static int syncobj_destroy_ioctl(struct pantomime_file *file, void *data)
 	return panthor_file_syncobj_destroy(file->pfile, d->handle);
 }
 
+#ifndef DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE
+#define DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE (1 << 3)
+#endif
+/* WAIT_DEADLINE is a hint (deadline_nsec, beyond libdrm's struct here): accepted, ignored. */
 #define SYNCOBJ_WAIT_FLAGS_ALL (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | \
 				DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | \
-				DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE)
+				DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE | \
+				DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE)
 
 static int syncobj_wait_common(struct pantomime_file *file, uint64_t uhandles, uint64_t upoints,
 			       uint32_t count, uint32_t flags, int64_t timeout,
@@ -602,8 +607,9 @@ static int syncobj_wait_common(struct pantomime_file *file, uint64_t uhandles, u
 		return -EINVAL;
 	if (!timeline && (flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE))
 		return -EINVAL;
+	/* Since the deadline series, no handles is a successful probe. */
 	if (!count)
-		return -EINVAL;
+		return 0;
 	err = syncobj_array_find(file, uhandles, count, &objs);
 	if (err)
 		return err;
@@ -619,7 +625,9 @@ static int syncobj_wait_common(struct pantomime_file *file, uint64_t uhandles, u
 			goto out;
 		}
 	}
-	err = drm_syncobj_array_wait(objs, points, count, flags, timeout < 0 ? 0 : timeout,
+	err = drm_syncobj_array_wait(objs, points, count,
+				     flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+				     timeout < 0 ? 0 : timeout,
 				     first_signaled);
 out:
 	u_free(points);

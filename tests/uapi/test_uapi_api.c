@@ -500,7 +500,10 @@ T_TEST(syncobj, "uapi/api/syncobj")
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w), ETIME);
 	w.flags = 0;
 	w.count_handles = 0;
+	T_ASSERT_OK(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w));	/* the deadline-era probe */
+	w.flags = 1 << 2;	/* WAIT_AVAILABLE: timeline waits only */
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w), EINVAL);
+	w.flags = 0;
 	w.count_handles = 1;
 	w.handles = WILD;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w), EFAULT);
@@ -518,6 +521,10 @@ T_TEST(syncobj, "uapi/api/syncobj")
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w), EINVAL);
 	a.pad = 1;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_RESET, &a), EINVAL);
+	a.pad = 0;
+	a.count_handles = 0;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_RESET, &a), EINVAL);
+	a.count_handles = 2;
 	a.pad = 0;
 	handles[1] = 999;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_SYNCOBJ_SIGNAL, &a), ENOENT);
