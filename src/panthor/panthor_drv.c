@@ -1194,10 +1194,12 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 			err = -ENOENT;
 			break;
 		}
-		if (!ops[i].size || ops[i].offset >= bo->size ||
-		    ops[i].size > bo->size - ops[i].offset)
+		if (ops[i].offset > bo->size || ops[i].size > bo->size - ops[i].offset)
 			err = -EINVAL;
-		/* The CPU side of the model is coherent with itself: nothing to do. */
+		/*
+		 * A size of 0 is a no-op; otherwise there is nothing to do either:
+		 * the CPU side of the model is coherent with itself.
+		 */
 		panthor_gem_put(bo);
 	}
 	u_free(ops);

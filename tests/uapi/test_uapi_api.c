@@ -311,6 +311,15 @@ T_TEST(bo_sync, "uapi/api/bo-sync")
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_BO_SYNC, &s));
 	op.offset = 8192;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_BO_SYNC, &s), EINVAL);
+	op.size = 0;
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_BO_SYNC, &s));	/* size 0: no-op */
+	op.offset = 4096;
+	op.size = UINT64_MAX;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_BO_SYNC, &s), EINVAL);
+	op.handle += 100;
+	op.size = 4096;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_BO_SYNC, &s), ENOENT);
+	op.handle -= 100;
 	op.offset = 0;
 	op.type = 7;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_BO_SYNC, &s), EINVAL);
