@@ -110,6 +110,7 @@ void panthor_gem_put(struct panthor_gem_object *bo)
 	dma_resv_fini(&bo->resv);
 	if (bo->exclusive_vm)
 		panthor_vm_put(bo->exclusive_vm);
+	u_free(bo->label);
 	u_free(bo);
 }
 

@@ -61,6 +61,8 @@ struct panthor_gem_chunk {
  * @exclusive_vm: the VM whose resv this BO shares, or NULL (holds a reference).
  *
  * @refcount: references: handles, vm_bos, op contexts, kernel BOs.
+ * @label: BO_SET_LABEL's label (u_malloc'd) or NULL; set and read by the
+ *         ioctl layer under its label lock, freed with the BO.
  *
  * Protected by the reservation lock (base.resv):
  * @backing: the frames.
@@ -85,6 +87,7 @@ struct panthor_gem_object {
 	struct panthor_vm *exclusive_vm;
 
 	struct u_refcount refcount;
+	char *label;
 
 	struct {
 		struct panthor_gem_chunk *chunks;	/* @backing.chunks */
