@@ -1538,8 +1538,8 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 		st->mmu_faults += a.faults;
 	}
 	mm_budget_stats(dev->ptdev->budget, &bs);
-	st->resident_bytes = bs.used;
-	st->peak_resident_bytes = bs.peak;
+	st->resident_bytes = bs.used * MM_PAGE_SIZE;	/* the budget counts pages */
+	st->peak_resident_bytes = bs.peak * MM_PAGE_SIZE;
 	/* Eviction and swap counters come with the GEM issue's shrinker. */
 }
 

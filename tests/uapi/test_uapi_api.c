@@ -655,6 +655,9 @@ T_TEST(dump, "uapi/api/dump-and-stats")
 	T_ASSERT_ERRNO(pantomime_dump(dev, (enum pantomime_view)99, f), EINVAL);
 	pantomime_get_stats(dev, &st);
 	T_ASSERT_EQ_U64(st.checker_violations, 0);
+	/* Bytes, not pages: a VM holds at least its root page table. */
+	T_ASSERT(st.resident_bytes >= 4096 && st.resident_bytes % 4096 == 0);
+	T_ASSERT(st.peak_resident_bytes >= st.resident_bytes);
 	teardown();
 	fclose(f);
 }
