@@ -31,7 +31,10 @@
  *   6. leaves: panthor_gpu_reqs (pending GPU requests), panthor_irq_mask
  *        (an IRQ line's mask), panthor_pt_pool (pre-zeroed page-table
  *        frames), panthor_vm_kernel_va (a VM's kernel VA allocator),
- *        panthor_vm_bind_queue (a VM's async job list), panthor_vm_pool
+ *        panthor_vm_bind_queue (a VM's async job list), panthor_gem_lru
+ *        (the device's BO LRUs: taken under a BO resv, a VM op lock or a
+ *        BO's gpuva lock; the shrinker drops it before its trylocks),
+ *        panthor_vm_pool
  *        (a file's VM ids), panthor_file_handles (a file's BO and syncobj
  *        handles); and from src/dma drm_syncobj_lock -> dma_fence_lock,
  *        dma_resv_fences.
@@ -57,6 +60,7 @@
 struct panthor_device;
 struct panthor_gpu;
 struct panthor_mmu;
+struct panthor_gem_reclaim;
 
 /**
  * PANTHOR_DEFAULT_TIMEOUT_US - how long the driver waits for the GPU: an AS
@@ -225,6 +229,7 @@ void panthor_irq_set_mask(struct panthor_irq *irq, uint32_t mask);
  * @timeout_us: how long to wait for the GPU before taking the reset path.
  * @gpu: the GPU-control half (panthor_gpu.c).
  * @mmu: the MMU half (panthor_mmu.c).
+ * @reclaim: BO LRUs, eviction counters and the shrinker (panthor_gem.c).
  *
  * @reset: the reset path's state.
  * @reset.pending: a reset has been requested and not finished (atomic).
@@ -241,6 +246,7 @@ struct panthor_device {
 	uint32_t timeout_us;
 	struct panthor_gpu *gpu;
 	struct panthor_mmu *mmu;
+	struct panthor_gem_reclaim *reclaim;
 
 	struct {
 		bool pending;		/* @reset.pending */
