@@ -9,15 +9,20 @@
  * enforces this order in every test run. A lock may only be taken while
  * holding locks listed above it.
  *
+ *   0. panthor_vm_restore (struct panthor_vm.restore_lock)
+ *        Serialises job-begin restores of one VM (its evict list walk);
+ *        BO resvs, the op lock and reclaiming allocations nest inside.
  *   1. reservation_ww_class_acquire, reservation_ww_class_mutex
  *        BO and VM reservation objects (src/dma). Held to pin a BO and build
  *        its sg table while a bind is prepared, and to add job fences.
- *        Never taken inside the execute section of a bind.
+ *        Never taken inside the execute section of a bind. The GEM
+ *        shrinker only trylocks them (it runs inside fs_reclaim).
  *   2. panthor_vm_op_lock (struct panthor_vm.op_lock)
  *        One VM's page tables, VA tree and op_ctx. Held for the whole
  *        execution of a bind op (lock region .. unlock region), and by
  *        panthor_vm_active() so that a VM never gets an address space in the
- *        middle of an op. Taken on the fence-signalling path (async binds):
+ *        middle of an op; also around eviction unmaps (by trylock, from the
+ *        shrinker) and restore maps. Taken on the fence-signalling path (async binds):
  *        nothing may wait for a fence or allocate while holding it.
  *   3. gpuvm_gem_gpuva -> gpuvm_evict -> gpuvm_extobj; gpuvm_defer
  *        src/gpuvm's locks (a BO's VA list, a VM's vm_bo lists), taken by

@@ -523,7 +523,8 @@ static unsigned long scan_list(struct panthor_gem_reclaim *r, enum panthor_gem_r
 		*scanned += bo->size / SZ_4K;
 		if (dma_resv_trylock(panthor_gem_resv(bo))) {
 			panthor_gem_update_reclaim_state_locked(bo);
-			if (bo->reclaim.state == st)
+			/* Re-evaluated: it may have become cheaper (unmapped meanwhile). */
+			if (bo->reclaim.state <= st)
 				freed += evict_locked(bo, may_block);
 			dma_resv_unlock(panthor_gem_resv(bo));
 		}

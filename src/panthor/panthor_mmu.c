@@ -118,6 +118,7 @@
 #define DEP_WAIT_SLICE_NS 10000000ll
 
 static U_LOCK_CLASS(panthor_vm_op_lock_class, "panthor_vm_op_lock");
+static U_LOCK_CLASS(panthor_vm_restore_class, "panthor_vm_restore");
 static U_LOCK_CLASS(panthor_mmu_slots_class, "panthor_mmu_slots");
 static U_LOCK_CLASS(panthor_pt_pool_class, "panthor_pt_pool");
 static U_LOCK_CLASS(panthor_vm_kernel_va_class, "panthor_vm_kernel_va");
@@ -224,6 +225,8 @@ struct panthor_vm_bind_job {
  *
  * @jobs: jobs started and not ended (under @op_lock): the shrinker leaves
  *        the mappings of a VM with jobs alone.
+ * @restore_lock: one walker of the evict list at a time (job begin), lock
+ *                class "panthor_vm_restore".
  * @as: address-space state.
  * @as.id: the slot, -1 if none. Written under the slots lock; read under
  *         it, or by a holder of an active count (stable then).
@@ -273,6 +276,7 @@ struct panthor_vm {
 	struct u_mutex op_lock;
 	struct panthor_vm_op_ctx *op_ctx;
 	uint32_t jobs;
+	struct u_mutex restore_lock;
 
 	struct {
 		int id;
@@ -1036,7 +1040,9 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 	 * mappings alone, so what we restore below stays mapped until the end.
 	 */
 	vm_jobs_add(vm, 1);
+	u_mutex_lock(&vm->restore_lock);
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	u_mutex_unlock(&vm->restore_lock);
 	if (!ret)
 		ret = panthor_vm_active(vm);
 	if (ret) {
@@ -2312,6 +2318,7 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	vm->memattr = mair_to_memattr(ARM_LPAE_S1_MAIR, ptdev->coherent);
 	dma_resv_init(&vm->resv);
 	u_mutex_init(&vm->op_lock, &panthor_vm_op_lock_class);
+	u_mutex_init(&vm->restore_lock, &panthor_vm_restore_class);
 	u_mutex_init(&vm->kernel_va.lock, &panthor_vm_kernel_va_class);
 	u_list_init(&vm->kernel_va.nodes);
 	vm->kernel_va.start = kernel_va_start;
@@ -2362,6 +2369,7 @@ err_free:
 	u_mutex_fini(&vm->queue.lock);
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
+	u_mutex_fini(&vm->restore_lock);
 	dma_resv_fini(&vm->resv);
 	u_free(vm);
 	return ERR_PTR(ret);
@@ -2405,6 +2413,7 @@ static void panthor_vm_free(struct gpuvm *gpuvm)
 	u_mutex_fini(&vm->queue.lock);
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
+	u_mutex_fini(&vm->restore_lock);
 	dma_resv_fini(&vm->resv);
 	u_free(vm);
 }
