@@ -1726,11 +1726,17 @@ static int panthor_gpuva_sm_step_unmap(struct gpuva_op *op, void *priv)
 {
 	struct panthor_vm *vm = priv;
 	struct panthor_vma *unmap_vma = to_panthor_vma(op->unmap.va);
+	struct gpuvm_bo *vm_bo = unmap_vma->base.vm_bo;
 	int ret;
 
-	ret = panthor_vm_unmap_pages(vm, unmap_vma->base.va.addr, unmap_vma->base.va.range);
-	if (ret)
-		return ret;
+	/* An evicted VA has no pages to unmap (eviction unmaps VAs whole). */
+	if (!(vm_bo && vm_bo->evicted &&
+	      !pgtable_iova_to_phys(vm->pgtbl, unmap_vma->base.va.addr))) {
+		ret = panthor_vm_unmap_pages(vm, unmap_vma->base.va.addr,
+					     unmap_vma->base.va.range);
+		if (ret)
+			return ret;
+	}
 	gpuva_unmap(&op->unmap);
 	panthor_vma_unlink(unmap_vma);
 	return 0;
@@ -1777,6 +1783,9 @@ static int vm_bo_unmap_all(struct panthor_vm *vm, struct gpuvm_bo *vm_bo)
 
 	gpuvm_gem_lock(vm_bo->obj);
 	u_list_for_each_entry(va, &vm_bo->vas, vm_bo_link) {
+		/* Unmapped by an earlier, aborted eviction: VAs go whole. */
+		if (!pgtable_iova_to_phys(vm->pgtbl, va->va.addr))
+			continue;
 		ret = panthor_vm_lock_region(vm, va->va.addr, va->va.range);
 		if (ret)
 			break;
