@@ -128,7 +128,7 @@ static void lru_remove(struct panthor_gem_object *bo)
 	u_mutex_lock(&r->lock);
 	if (bo->reclaim.on_lru) {
 		u_list_del(&bo->reclaim.lru_node);
-		r->pages[bo->reclaim.state] -= bo->size / SZ_4K;
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
 		bo->reclaim.on_lru = false;
 	}
 	u_mutex_unlock(&r->lock);
@@ -173,7 +173,7 @@ void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo)
 	u_mutex_lock(&r->lock);
 	if (bo->reclaim.on_lru) {
 		u_list_del(&bo->reclaim.lru_node);
-		r->pages[bo->reclaim.state] -= bo->size / SZ_4K;
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
 		bo->reclaim.on_lru = false;
 	}
 	bo->reclaim.state = st;
@@ -181,6 +181,23 @@ void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo)
 		u_list_add_tail(&bo->reclaim.lru_node, &r->lru[st]);
 		r->pages[st] += bo->size / SZ_4K;
 		bo->reclaim.on_lru = true;
+		bo->reclaim.lru = st;
+	}
+	u_mutex_unlock(&r->lock);
+}
+
+void panthor_gem_reclaim_hint_unmapped(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+
+	if (!r)
+		return;
+	u_mutex_lock(&r->lock);
+	if (bo->reclaim.on_lru && bo->reclaim.lru != PANTHOR_GEM_UNUSED) {
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
+		u_list_move_tail(&bo->reclaim.lru_node, &r->lru[PANTHOR_GEM_UNUSED]);
+		r->pages[PANTHOR_GEM_UNUSED] += bo->size / SZ_4K;
+		bo->reclaim.lru = PANTHOR_GEM_UNUSED;
 	}
 	u_mutex_unlock(&r->lock);
 }

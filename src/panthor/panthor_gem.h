@@ -114,8 +114,9 @@ struct panthor_gem_chunk {
  *        NULL while resident.
  *
  * @reclaim: shrinker state. @reclaim.state is written under the resv and the
- *           device's LRU lock (read under either); @reclaim.lru_node and
- *           @reclaim.on_lru under the LRU lock only.
+ *           device's LRU lock (read under either); @reclaim.lru_node,
+ *           @reclaim.on_lru and @reclaim.lru (the list it is on: its state,
+ *           or UNUSED after an unmap hint) under the LRU lock only.
  */
 struct panthor_gem_object {
 	struct gpuvm_gem base;
@@ -141,6 +142,7 @@ struct panthor_gem_object {
 		enum panthor_gem_reclaim_state state;	/* @reclaim.state */
 		struct u_list lru_node;			/* @reclaim.lru_node */
 		bool on_lru;				/* @reclaim.on_lru */
+		enum panthor_gem_reclaim_state lru;	/* @reclaim.lru */
 	} reclaim;
 	struct {
 		uint32_t *slots;			/* @swap.slots */
@@ -328,6 +330,13 @@ void panthor_gem_reclaim_fini(struct panthor_device *ptdev);
  * and move it to the matching LRU (tail). @bo's resv is held.
  */
 void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo);
+
+/**
+ * panthor_gem_reclaim_hint_unmapped() - a GPU mapping of @bo went away (VM
+ * op lock held, BO resv not): move it to the UNUSED list, where the next
+ * scan re-evaluates it under its resv. Takes only the LRU lock.
+ */
+void panthor_gem_reclaim_hint_unmapped(struct panthor_gem_object *bo);
 
 /** panthor_gem_reclaim_state() - Return: @bo's current state (LRU lock). */
 enum panthor_gem_reclaim_state panthor_gem_reclaim_state(struct panthor_gem_object *bo);

@@ -1737,6 +1737,8 @@ static int panthor_gpuva_sm_step_unmap(struct gpuva_op *op, void *priv)
 		if (ret)
 			return ret;
 	}
+	if (vm_bo)
+		panthor_gem_reclaim_hint_unmapped(to_panthor_bo(vm_bo->obj));
 	gpuva_unmap(&op->unmap);
 	panthor_vma_unlink(unmap_vma);
 	return 0;

@@ -108,10 +108,15 @@ T_TEST(states, "gem/reclaim/state-transitions")
 	pt_validate(&t, vm1);
 	pt_validate(&t, vm2);
 
-	/* Unmapping is seen at the next re-evaluation (a scan of its old LRU). */
+	/*
+	 * Unmap hints the BO onto the UNUSED list; a non-blocking scan
+	 * re-evaluates it: still mapped in vm1, it goes back untouched.
+	 */
 	T_ASSERT_OK(pt_unmap(&t, vm2, VA_BASE, 2 * MiB));
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 1 << 20, false), 0);
+	T_ASSERT_EQ_INT(state_of(&t, bo), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
 	T_ASSERT_OK(pt_unmap(&t, vm1, VA_BASE, 2 * MiB));
-	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 1 << 20, true), 512);
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 1 << 20, false), 512);
 	T_ASSERT(evicted(&t, bo));
 	/* CPU access swaps in. */
 	T_ASSERT_EQ_U64(cpu_word(&t, bo, 8), pt_word(7, 8));
