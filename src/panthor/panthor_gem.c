@@ -459,6 +459,8 @@ int panthor_gem_cpu_access(struct panthor_gem_object *bo, uint64_t offset, void 
 
 /* ---- reclaim: the shrinker ---------------------------------------------------- */
 
+#define EVICT_FENCE_TIMEOUT_NS 1000000
+
 /* Evict @bo (resv held, state recomputed by the caller). Return: pages freed. */
 static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 {
@@ -471,9 +473,9 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM) {
 		if (!may_block)
 			return 0;
-		/* GPU work still using the BO: wait a little, then give up. */
+		/* GPU work still using the BO: wait up to 1 ms, then give up. */
 		if (dma_resv_wait_timeout(panthor_gem_resv(bo), DMA_RESV_USAGE_BOOKKEEP, false,
-					  10) <= 0)
+					  EVICT_FENCE_TIMEOUT_NS) < 0)
 			return 0;
 	}
 	slots = u_calloc(nr, sizeof(*slots));
