@@ -13,6 +13,8 @@
 #include "pt_test.h"
 #include "t_harness.h"
 #include "mm/mm.h"
+#include "dma/dma_fence.h"
+#include "util/u_alloc.h"
 
 #define VA_BASE (64 * MiB)
 
@@ -133,6 +135,53 @@ T_TEST(states, "gem/reclaim/state-transitions")
 		T_ASSERT_EQ_U64(st.bytes_in, 4 * MiB);
 	}
 	panthor_gem_put(obj);
+	pt_expect_no_violation(&t);
+	pt_fini(&t);
+}
+
+static const char *fence_name(struct dma_fence *f)
+{
+	(void)f;
+	return "gem-test";
+}
+
+static const struct dma_fence_ops fence_ops = {
+	.get_driver_name = fence_name,
+	.get_timeline_name = fence_name,
+};
+
+T_TEST(busy, "gem/reclaim/busy-bo-not-evicted-until-idle")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_gem_object *obj;
+	struct dma_fence *f;
+	struct pt t;
+	uint32_t vm, bo;
+
+	pt_init(&t, &cfg);
+	vm = pt_vm_create(&t);
+	bo = pt_bo_create(&t, 2 * MiB, 0);
+	pt_bo_fill(&t, bo, 5);
+	T_ASSERT_OK(pt_map(&t, vm, bo, 0, VA_BASE, 2 * MiB));
+	obj = pt_bo(&t, bo);
+	f = u_malloc(sizeof(*f));
+	T_ASSERT_NOT_NULL(f);
+	dma_fence_init(f, &fence_ops, dma_fence_context_alloc(1), 1);
+	dma_resv_lock(panthor_gem_resv(obj), NULL);
+	T_ASSERT_OK(dma_resv_reserve_fences(panthor_gem_resv(obj), 1));
+	dma_resv_add_fence(panthor_gem_resv(obj), f, DMA_RESV_USAGE_WRITE);
+	dma_resv_unlock(panthor_gem_resv(obj));
+
+	/* GPU work pending: the blocking stage waits (briefly) and gives up. */
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 1 << 20, true), 0);
+	T_ASSERT(!evicted(&t, bo));
+	dma_fence_signal(f);
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 1 << 20, true), 512);
+	T_ASSERT(evicted(&t, bo));
+	pt_expect_word(&t, vm, VA_BASE + 8, pt_word(5, 8));
+	dma_fence_put(f);
+	panthor_gem_put(obj);
+	pt_validate(&t, vm);
 	pt_expect_no_violation(&t);
 	pt_fini(&t);
 }
