@@ -28,6 +28,7 @@
  * nothing, so it is legal on the fence-signalling path.
  */
 #include "panthor/panthor_device.h"
+#include "panthor/panthor_gem.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -339,7 +340,13 @@ struct panthor_device *panthor_device_create(const struct panthor_device_config 
 	ret = panthor_mmu_init(ptdev);
 	if (ret)
 		goto err_gpu;
+	ret = panthor_gem_reclaim_init(ptdev);
+	if (ret)
+		goto err_mmu;
 	return ptdev;
+
+err_mmu:
+	panthor_mmu_fini(ptdev);
 
 err_gpu:
 	panthor_gpu_fini(ptdev);
@@ -356,6 +363,7 @@ void panthor_device_destroy(struct panthor_device *ptdev)
 {
 	if (!ptdev)
 		return;
+	panthor_gem_reclaim_fini(ptdev);
 	panthor_mmu_fini(ptdev);
 	panthor_gpu_fini(ptdev);
 	hw_device_destroy(ptdev->hw);

@@ -9,15 +9,20 @@
  * enforces this order in every test run. A lock may only be taken while
  * holding locks listed above it.
  *
+ *   0. panthor_vm_restore (struct panthor_vm.restore_lock)
+ *        Serialises job-begin restores of one VM (its evict list walk);
+ *        BO resvs, the op lock and reclaiming allocations nest inside.
  *   1. reservation_ww_class_acquire, reservation_ww_class_mutex
  *        BO and VM reservation objects (src/dma). Held to pin a BO and build
  *        its sg table while a bind is prepared, and to add job fences.
- *        Never taken inside the execute section of a bind.
+ *        Never taken inside the execute section of a bind. The GEM
+ *        shrinker only trylocks them (it runs inside fs_reclaim).
  *   2. panthor_vm_op_lock (struct panthor_vm.op_lock)
  *        One VM's page tables, VA tree and op_ctx. Held for the whole
  *        execution of a bind op (lock region .. unlock region), and by
  *        panthor_vm_active() so that a VM never gets an address space in the
- *        middle of an op. Taken on the fence-signalling path (async binds):
+ *        middle of an op; also around eviction unmaps (by trylock, from the
+ *        shrinker) and restore maps. Taken on the fence-signalling path (async binds):
  *        nothing may wait for a fence or allocate while holding it.
  *   3. gpuvm_gem_gpuva -> gpuvm_evict -> gpuvm_extobj; gpuvm_defer
  *        src/gpuvm's locks (a BO's VA list, a VM's vm_bo lists), taken by
@@ -31,7 +36,10 @@
  *   6. leaves: panthor_gpu_reqs (pending GPU requests), panthor_irq_mask
  *        (an IRQ line's mask), panthor_pt_pool (pre-zeroed page-table
  *        frames), panthor_vm_kernel_va (a VM's kernel VA allocator),
- *        panthor_vm_bind_queue (a VM's async job list), panthor_vm_pool
+ *        panthor_vm_bind_queue (a VM's async job list), panthor_gem_lru
+ *        (the device's BO LRUs: taken under a BO resv, a VM op lock or a
+ *        BO's gpuva lock; the shrinker drops it before its trylocks),
+ *        panthor_vm_pool
  *        (a file's VM ids), panthor_file_handles (a file's BO and syncobj
  *        handles); and from src/dma drm_syncobj_lock -> dma_fence_lock,
  *        dma_resv_fences.
@@ -57,6 +65,7 @@
 struct panthor_device;
 struct panthor_gpu;
 struct panthor_mmu;
+struct panthor_gem_reclaim;
 
 /**
  * PANTHOR_DEFAULT_TIMEOUT_US - how long the driver waits for the GPU: an AS
@@ -225,6 +234,7 @@ void panthor_irq_set_mask(struct panthor_irq *irq, uint32_t mask);
  * @timeout_us: how long to wait for the GPU before taking the reset path.
  * @gpu: the GPU-control half (panthor_gpu.c).
  * @mmu: the MMU half (panthor_mmu.c).
+ * @reclaim: BO LRUs, eviction counters and the shrinker (panthor_gem.c).
  *
  * @reset: the reset path's state.
  * @reset.pending: a reset has been requested and not finished (atomic).
@@ -241,6 +251,7 @@ struct panthor_device {
 	uint32_t timeout_us;
 	struct panthor_gpu *gpu;
 	struct panthor_mmu *mmu;
+	struct panthor_gem_reclaim *reclaim;
 
 	struct {
 		bool pending;		/* @reset.pending */

@@ -72,6 +72,8 @@ struct panthor_gem_object *panthor_gem_create(struct panthor_device *ptdev, uint
 	bo->usage = usage;
 	bo->id = panthor_device_alloc_id(ptdev);
 	u_refcount_init(&bo->refcount, 1);
+	u_list_init(&bo->reclaim.lru_node);
+	bo->reclaim.state = PANTHOR_GEM_UNRECLAIMABLE;
 	dma_resv_init(&bo->resv);
 	if (exclusive_vm) {
 		bo->exclusive_vm = panthor_vm_get(exclusive_vm);
@@ -96,13 +98,140 @@ static void panthor_gem_backing_free(struct panthor_gem_object *bo, struct panth
 	u_free(chunks);
 }
 
+/* ---- reclaim: LRUs ------------------------------------------------------------ */
+
+/**
+ * struct panthor_gem_reclaim - a device's BO LRUs (lock class "panthor_gem_lru").
+ * @lock: protects @lru, @pages, every BO's reclaim.lru_node/on_lru.
+ * @lru: one list per reclaimable state, least recently touched first. The
+ *       single-VM list is device-wide here, not per VM.
+ * @pages: pages of the BOs on each list.
+ * @shrinker: registered with the device's budget.
+ * @stats: counters (atomics).
+ */
+struct panthor_gem_reclaim {
+	struct u_mutex lock;
+	struct u_list lru[PANTHOR_GEM_UNRECLAIMABLE];
+	uint64_t pages[PANTHOR_GEM_UNRECLAIMABLE];
+	struct mm_shrinker shrinker;
+	struct panthor_gem_stats stats;
+};
+
+static U_LOCK_CLASS(panthor_gem_lru_class, "panthor_gem_lru");
+
+static void lru_remove(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+
+	if (!r)
+		return;
+	u_mutex_lock(&r->lock);
+	if (bo->reclaim.on_lru) {
+		u_list_del(&bo->reclaim.lru_node);
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
+		bo->reclaim.on_lru = false;
+	}
+	u_mutex_unlock(&r->lock);
+}
+
+static void swap_slots_free(struct panthor_gem_object *bo)
+{
+	if (!bo->swap.slots)
+		return;
+	for (uint32_t i = 0; i < bo->swap.nr_pages; i++)
+		mm_swap_free(bo->ptdev->budget, bo->swap.slots[i]);
+	u_free(bo->swap.slots);
+	bo->swap.slots = NULL;
+	bo->swap.nr_pages = 0;
+}
+
+static enum panthor_gem_reclaim_state compute_state_locked(struct panthor_gem_object *bo)
+{
+	unsigned int vms;
+
+	if (bo->backing.pin_count || !bo->backing.chunks ||
+	    (bo->usage & (PANTHOR_BO_USAGE_KERNEL | PANTHOR_BO_USAGE_FW_MAPPED |
+			  PANTHOR_BO_USAGE_DUMMY)))
+		return PANTHOR_GEM_UNRECLAIMABLE;
+	vms = panthor_gem_nr_mapped_vms_locked(bo);
+	if (!vms)
+		return PANTHOR_GEM_UNUSED;	/* no CPU mappings yet: never MMAPPED */
+	return vms == 1 ? PANTHOR_GEM_GPU_MAPPED_SINGLE_VM : PANTHOR_GEM_GPU_MAPPED_SHARED;
+}
+
+void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+	enum panthor_gem_reclaim_state st;
+
+	dma_resv_assert_held(panthor_gem_resv(bo));
+	st = compute_state_locked(bo);
+	if (!r) {
+		bo->reclaim.state = st;
+		return;
+	}
+	u_mutex_lock(&r->lock);
+	if (bo->reclaim.on_lru) {
+		u_list_del(&bo->reclaim.lru_node);
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
+		bo->reclaim.on_lru = false;
+	}
+	bo->reclaim.state = st;
+	if (st != PANTHOR_GEM_UNRECLAIMABLE) {
+		u_list_add_tail(&bo->reclaim.lru_node, &r->lru[st]);
+		r->pages[st] += bo->size / SZ_4K;
+		bo->reclaim.on_lru = true;
+		bo->reclaim.lru = st;
+	}
+	u_mutex_unlock(&r->lock);
+}
+
+void panthor_gem_reclaim_hint_unmapped(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+
+	if (!r)
+		return;
+	u_mutex_lock(&r->lock);
+	if (bo->reclaim.on_lru && bo->reclaim.lru != PANTHOR_GEM_UNUSED) {
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
+		u_list_move_tail(&bo->reclaim.lru_node, &r->lru[PANTHOR_GEM_UNUSED]);
+		r->pages[PANTHOR_GEM_UNUSED] += bo->size / SZ_4K;
+		bo->reclaim.lru = PANTHOR_GEM_UNUSED;
+	}
+	u_mutex_unlock(&r->lock);
+}
+
+enum panthor_gem_reclaim_state panthor_gem_reclaim_state(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+	enum panthor_gem_reclaim_state st;
+
+	u_mutex_lock(&r->lock);
+	st = bo->reclaim.state;
+	u_mutex_unlock(&r->lock);
+	return st;
+}
+
+bool panthor_gem_is_evicted(struct panthor_gem_object *bo)
+{
+	bool ev;
+
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	ev = bo->swap.slots != NULL;
+	dma_resv_unlock(panthor_gem_resv(bo));
+	return ev;
+}
+
 void panthor_gem_put(struct panthor_gem_object *bo)
 {
 	if (!bo || !u_refcount_put(&bo->refcount))
 		return;
 
-	/* Last reference: nobody can reach the BO, no lock needed. */
+	/* Last reference: only the LRU still reaches the BO (get_unless_zero). */
+	lru_remove(bo);
 	U_WARN_ON(bo->backing.pin_count);
+	swap_slots_free(bo);
 	sg_table_free(bo->dmap.sgt);
 	if (bo->backing.chunks)
 		panthor_gem_backing_free(bo, bo->backing.chunks, bo->backing.nr_chunks);
@@ -182,6 +311,17 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 	/* Complete: only now does the BO have backing. */
 	bo->backing.chunks = chunks;
 	bo->backing.nr_chunks = n;
+	if (bo->swap.slots) {
+		struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+
+		for (uint32_t i = 0; i < bo->swap.nr_pages; i++)
+			mm_swap_read(bo->ptdev->budget, bo->swap.slots[i],
+				     panthor_gem_offset_to_pa(bo, (uint64_t)i * SZ_4K));
+		swap_slots_free(bo);
+		__atomic_add_fetch(&r->stats.restores, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&r->stats.bytes_in, bo->size, __ATOMIC_RELAXED);
+	}
+	panthor_gem_update_reclaim_state_locked(bo);
 	return 0;
 }
 
@@ -194,6 +334,8 @@ int panthor_gem_pin_locked(struct panthor_gem_object *bo)
 	if (ret)
 		return ret;
 	bo->backing.pin_count++;
+	if (bo->backing.pin_count == 1)
+		panthor_gem_update_reclaim_state_locked(bo);
 	return 0;
 }
 
@@ -203,6 +345,8 @@ void panthor_gem_unpin_locked(struct panthor_gem_object *bo)
 	if (U_WARN_ON(!bo->backing.pin_count))
 		return;
 	bo->backing.pin_count--;
+	if (!bo->backing.pin_count)
+		panthor_gem_update_reclaim_state_locked(bo);
 }
 
 int panthor_gem_pin(struct panthor_gem_object *bo)
@@ -312,6 +456,195 @@ int panthor_gem_cpu_access(struct panthor_gem_object *bo, uint64_t offset, void 
 	}
 	dma_resv_unlock(panthor_gem_resv(bo));
 	return ret;
+}
+
+/* ---- reclaim: the shrinker ---------------------------------------------------- */
+
+#define EVICT_FENCE_TIMEOUT_NS 1000000
+
+/* Evict @bo (resv held, state recomputed by the caller). Return: pages freed. */
+static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+	struct mm_budget *b = bo->ptdev->budget;
+	uint32_t nr = (uint32_t)(bo->size / SZ_4K);
+	uint32_t *slots;
+	uint32_t i;
+
+	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM) {
+		if (!may_block)
+			return 0;
+		/* GPU work still using the BO: wait up to 1 ms, then give up. */
+		if (dma_resv_wait_timeout(panthor_gem_resv(bo), DMA_RESV_USAGE_BOOKKEEP, false,
+					  EVICT_FENCE_TIMEOUT_NS) < 0)
+			return 0;
+	}
+	slots = u_calloc(nr, sizeof(*slots));
+	if (!slots)
+		return 0;
+	for (i = 0; i < nr; i++)
+		if (mm_swap_alloc(b, &slots[i]))
+			break;
+	if (i < nr) {
+		while (i--)
+			mm_swap_free(b, slots[i]);
+		u_free(slots);
+		return 0;
+	}
+	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM &&
+	    panthor_vm_evict_bo_locked(bo)) {
+		/* Busy VM: what was unmapped is re-mapped by the next job. */
+		for (i = 0; i < nr; i++)
+			mm_swap_free(b, slots[i]);
+		u_free(slots);
+		return 0;
+	}
+	for (i = 0; i < nr; i++)
+		mm_swap_write(b, slots[i], panthor_gem_offset_to_pa(bo, (uint64_t)i * SZ_4K));
+	sg_table_free(bo->dmap.sgt);
+	bo->dmap.sgt = NULL;
+	panthor_gem_backing_free(bo, bo->backing.chunks, bo->backing.nr_chunks);
+	bo->backing.chunks = NULL;
+	bo->backing.nr_chunks = 0;
+	bo->swap.slots = slots;
+	bo->swap.nr_pages = nr;
+	panthor_gem_update_reclaim_state_locked(bo);
+	__atomic_add_fetch(&r->stats.evictions, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&r->stats.bytes_out, bo->size, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&r->stats.reclaimed, nr, __ATOMIC_RELAXED);
+	return nr;
+}
+
+/* One stage: walk list @st, at most its length once, until @want pages are freed. */
+static unsigned long scan_list(struct panthor_gem_reclaim *r, enum panthor_gem_reclaim_state st,
+			       unsigned long want, bool may_block, unsigned long *scanned)
+{
+	unsigned long freed = 0;
+	size_t budget;
+
+	u_mutex_lock(&r->lock);
+	budget = u_list_length(&r->lru[st]);
+	u_mutex_unlock(&r->lock);
+
+	while (freed < want && budget--) {
+		struct panthor_gem_object *bo = NULL, *it;
+
+		u_mutex_lock(&r->lock);
+		u_list_for_each_entry(it, &r->lru[st], reclaim.lru_node) {
+			/* Rotate: the next pick is another BO. */
+			u_list_move_tail(&it->reclaim.lru_node, &r->lru[st]);
+			if (u_refcount_get_unless_zero(&it->refcount))
+				bo = it;
+			break;
+		}
+		u_mutex_unlock(&r->lock);
+		if (!bo)
+			break;
+		*scanned += bo->size / SZ_4K;
+		if (dma_resv_trylock(panthor_gem_resv(bo))) {
+			panthor_gem_update_reclaim_state_locked(bo);
+			/* Re-evaluated: it may have become cheaper (unmapped meanwhile). */
+			if (bo->reclaim.state <= st)
+				freed += evict_locked(bo, may_block);
+			dma_resv_unlock(panthor_gem_resv(bo));
+		}
+		panthor_gem_put(bo);
+	}
+	return freed;
+}
+
+static unsigned long gem_shrinker_count(void *cookie, struct mm_shrink_control *sc)
+{
+	struct panthor_gem_reclaim *r = cookie;
+	unsigned long n;
+
+	if (!sc->has_swap)
+		return 0;
+	u_mutex_lock(&r->lock);
+	n = r->pages[PANTHOR_GEM_UNUSED] + r->pages[PANTHOR_GEM_MMAPPED];
+	if (sc->may_block)
+		n += r->pages[PANTHOR_GEM_GPU_MAPPED_SINGLE_VM] +
+		     r->pages[PANTHOR_GEM_GPU_MAPPED_SHARED];
+	u_mutex_unlock(&r->lock);
+	return n;
+}
+
+static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *sc)
+{
+	static const enum panthor_gem_reclaim_state stages[] = {
+		PANTHOR_GEM_UNUSED, PANTHOR_GEM_MMAPPED, PANTHOR_GEM_GPU_MAPPED_SINGLE_VM,
+		PANTHOR_GEM_GPU_MAPPED_SHARED,
+	};
+	struct panthor_gem_reclaim *r = cookie;
+	unsigned long freed = 0;
+
+	sc->nr_scanned = 0;
+	if (!sc->has_swap)
+		return MM_SHRINK_STOP;
+	for (size_t i = 0; i < ARRAY_SIZE(stages) && freed < sc->nr_to_scan; i++) {
+		if (stages[i] >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM && !sc->may_block)
+			break;
+		freed += scan_list(r, stages[i], sc->nr_to_scan - freed, sc->may_block,
+				   &sc->nr_scanned);
+	}
+	return freed ? freed : MM_SHRINK_STOP;
+}
+
+static const struct mm_shrinker_ops gem_shrinker_ops = {
+	.count = gem_shrinker_count,
+	.scan = gem_shrinker_scan,
+};
+
+int panthor_gem_reclaim_init(struct panthor_device *ptdev)
+{
+	struct panthor_gem_reclaim *r = u_zalloc(sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	u_mutex_init(&r->lock, &panthor_gem_lru_class);
+	for (unsigned int i = 0; i < PANTHOR_GEM_UNRECLAIMABLE; i++)
+		u_list_init(&r->lru[i]);
+	r->shrinker.ops = &gem_shrinker_ops;
+	r->shrinker.cookie = r;
+	r->shrinker.name = "panthor-gem";
+	ptdev->reclaim = r;
+	return mm_shrinker_register(ptdev->budget, &r->shrinker);
+}
+
+void panthor_gem_reclaim_fini(struct panthor_device *ptdev)
+{
+	struct panthor_gem_reclaim *r = ptdev->reclaim;
+
+	if (!r)
+		return;
+	mm_shrinker_unregister(ptdev->budget, &r->shrinker);
+	ptdev->reclaim = NULL;
+	u_mutex_fini(&r->lock);
+	u_free(r);
+}
+
+unsigned long panthor_gem_shrink(struct panthor_device *ptdev, unsigned long nr_pages,
+				 bool may_block)
+{
+	struct mm_shrink_control sc = {
+		.nr_to_scan = nr_pages,
+		.may_block = may_block,
+		.has_swap = mm_has_swap(ptdev->budget),
+	};
+	unsigned long freed = gem_shrinker_scan(ptdev->reclaim, &sc);
+
+	return freed == MM_SHRINK_STOP ? 0 : freed;
+}
+
+void panthor_gem_get_stats(struct panthor_device *ptdev, struct panthor_gem_stats *st)
+{
+	struct panthor_gem_stats *s = &ptdev->reclaim->stats;
+
+	st->evictions = __atomic_load_n(&s->evictions, __ATOMIC_RELAXED);
+	st->restores = __atomic_load_n(&s->restores, __ATOMIC_RELAXED);
+	st->bytes_out = __atomic_load_n(&s->bytes_out, __ATOMIC_RELAXED);
+	st->bytes_in = __atomic_load_n(&s->bytes_in, __ATOMIC_RELAXED);
+	st->reclaimed = __atomic_load_n(&s->reclaimed, __ATOMIC_RELAXED);
 }
 
 /* ---- kernel BOs -------------------------------------------------------------- */

@@ -23,6 +23,43 @@
 #include "util/u_refcount.h"
 
 struct panthor_vm;
+struct panthor_gem_reclaim;
+
+/**
+ * enum panthor_gem_reclaim_state - how hard a BO's backing is to reclaim
+ * (cheapest first). Re-evaluated under the BO's resv whenever pages, pins or
+ * GPU mappings change (see panthor_gem_update_reclaim_state_locked()).
+ * @PANTHOR_GEM_UNUSED: has pages, no CPU or GPU mapping.
+ * @PANTHOR_GEM_MMAPPED: CPU-mapped only (never reached yet: the BO layer has
+ *                       no CPU mappings; the state and its LRU exist).
+ * @PANTHOR_GEM_GPU_MAPPED_SINGLE_VM: GPU-mapped in exactly one VM.
+ * @PANTHOR_GEM_GPU_MAPPED_SHARED: GPU-mapped in several VMs.
+ * @PANTHOR_GEM_UNRECLAIMABLE: pinned, kernel/firmware/dummy, or page-less
+ *                             (no backing, or already evicted).
+ */
+enum panthor_gem_reclaim_state {
+	PANTHOR_GEM_UNUSED = 0,
+	PANTHOR_GEM_MMAPPED,
+	PANTHOR_GEM_GPU_MAPPED_SINGLE_VM,
+	PANTHOR_GEM_GPU_MAPPED_SHARED,
+	PANTHOR_GEM_UNRECLAIMABLE,
+};
+
+/**
+ * struct panthor_gem_stats - the device's eviction counters (debug).
+ * @evictions: BOs evicted to swap.
+ * @restores: BOs swapped back in.
+ * @bytes_out: bytes written to swap.
+ * @bytes_in: bytes read back from swap.
+ * @reclaimed: pages freed by the shrinker.
+ */
+struct panthor_gem_stats {
+	uint64_t evictions;
+	uint64_t restores;
+	uint64_t bytes_out;
+	uint64_t bytes_in;
+	uint64_t reclaimed;
+};
 
 /**
  * enum panthor_bo_usage - who a BO is for (upstream's debugfs usage flags,
@@ -73,8 +110,15 @@ struct panthor_gem_chunk {
  *                     (unpinning to 0 frees nothing).
  * @dmap: the device view.
  * @dmap.sgt: the sg table of the backing, NULL until first needed; kept
- *            until the BO is freed. Read without the lock by bind steps,
- *            which run while an op context holds the BO pinned or a VA maps it.
+ *            until the BO is freed or evicted. Read without the lock by bind
+ *            steps, which run while an op context holds the BO pinned.
+ * @swap: where an evicted BO's data is (resv): @swap.slots[i] holds page i,
+ *        NULL while resident.
+ *
+ * @reclaim: shrinker state. @reclaim.state is written under the resv and the
+ *           device's LRU lock (read under either); @reclaim.lru_node,
+ *           @reclaim.on_lru and @reclaim.lru (the list it is on: its state,
+ *           or UNUSED after an unmap hint) under the LRU lock only.
  */
 struct panthor_gem_object {
 	struct gpuvm_gem base;
@@ -97,6 +141,16 @@ struct panthor_gem_object {
 	struct {
 		struct sg_table *sgt;			/* @dmap.sgt */
 	} dmap;
+	struct {
+		enum panthor_gem_reclaim_state state;	/* @reclaim.state */
+		struct u_list lru_node;			/* @reclaim.lru_node */
+		bool on_lru;				/* @reclaim.on_lru */
+		enum panthor_gem_reclaim_state lru;	/* @reclaim.lru */
+	} reclaim;
+	struct {
+		uint32_t *slots;			/* @swap.slots */
+		uint32_t nr_pages;			/* @swap.nr_pages */
+	} swap;
 };
 
 /** to_panthor_bo() - Return: the BO embedding the gpuvm object @obj. */
@@ -266,5 +320,44 @@ struct panthor_kernel_bo *panthor_kernel_bo_create(struct panthor_device *ptdev,
  * @kbo: the kernel BO, NULL or an ERR_PTR (no-op).
  */
 void panthor_kernel_bo_destroy(struct panthor_kernel_bo *kbo);
+
+/* ---- reclaim (eviction to swap, restore) --------------------------------- */
+
+/** panthor_gem_reclaim_init() - LRUs, counters, and the shrinker of @ptdev's budget. */
+int panthor_gem_reclaim_init(struct panthor_device *ptdev);
+/** panthor_gem_reclaim_fini() - unregister the shrinker (every BO must be gone). */
+void panthor_gem_reclaim_fini(struct panthor_device *ptdev);
+
+/**
+ * panthor_gem_update_reclaim_state_locked() - recompute @bo's reclaim state
+ * and move it to the matching LRU (tail). @bo's resv is held.
+ */
+void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo);
+
+/**
+ * panthor_gem_reclaim_hint_unmapped() - a GPU mapping of @bo went away (VM
+ * op lock held, BO resv not): move it to the UNUSED list, where the next
+ * scan re-evaluates it under its resv. Takes only the LRU lock.
+ */
+void panthor_gem_reclaim_hint_unmapped(struct panthor_gem_object *bo);
+
+/** panthor_gem_reclaim_state() - Return: @bo's current state (LRU lock). */
+enum panthor_gem_reclaim_state panthor_gem_reclaim_state(struct panthor_gem_object *bo);
+
+/** panthor_gem_is_evicted() - Return: @bo's data is in swap (resv taken here). */
+bool panthor_gem_is_evicted(struct panthor_gem_object *bo);
+
+/**
+ * panthor_gem_shrink() - debug control: run one shrinker scan.
+ * @ptdev: the device.
+ * @nr_pages: pages wanted.
+ * @may_block: also evict GPU-mapped BOs.
+ * Return: pages freed.
+ */
+unsigned long panthor_gem_shrink(struct panthor_device *ptdev, unsigned long nr_pages,
+				 bool may_block);
+
+/** panthor_gem_get_stats() - a snapshot of the device's eviction counters. */
+void panthor_gem_get_stats(struct panthor_device *ptdev, struct panthor_gem_stats *st);
 
 #endif

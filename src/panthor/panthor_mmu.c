@@ -118,6 +118,7 @@
 #define DEP_WAIT_SLICE_NS 10000000ll
 
 static U_LOCK_CLASS(panthor_vm_op_lock_class, "panthor_vm_op_lock");
+static U_LOCK_CLASS(panthor_vm_restore_class, "panthor_vm_restore");
 static U_LOCK_CLASS(panthor_mmu_slots_class, "panthor_mmu_slots");
 static U_LOCK_CLASS(panthor_pt_pool_class, "panthor_pt_pool");
 static U_LOCK_CLASS(panthor_vm_kernel_va_class, "panthor_vm_kernel_va");
@@ -222,6 +223,10 @@ struct panthor_vm_bind_job {
  * @op_ctx: the op being executed, protected by @op_lock (the page-table
  *          allocator takes reserved frames from it).
  *
+ * @jobs: jobs started and not ended (under @op_lock): the shrinker leaves
+ *        the mappings of a VM with jobs alone.
+ * @restore_lock: one walker of the evict list at a time (job begin), lock
+ *                class "panthor_vm_restore".
  * @as: address-space state.
  * @as.id: the slot, -1 if none. Written under the slots lock; read under
  *         it, or by a holder of an active count (stable then).
@@ -270,6 +275,8 @@ struct panthor_vm {
 
 	struct u_mutex op_lock;
 	struct panthor_vm_op_ctx *op_ctx;
+	uint32_t jobs;
+	struct u_mutex restore_lock;
 
 	struct {
 		int id;
@@ -1015,15 +1022,33 @@ void panthor_vm_idle(struct panthor_vm *vm)
 	u_mutex_unlock(&mmu->as.slots_lock);
 }
 
+static void vm_jobs_add(struct panthor_vm *vm, int d)
+{
+	u_mutex_lock(&vm->op_lock);
+	vm->jobs += (uint32_t)d;
+	u_mutex_unlock(&vm->op_lock);
+}
+
 int panthor_vm_job_begin(struct panthor_vm *vm)
 {
 	int ret;
 
 	if (vm_unusable(vm))
 		return -EINVAL;
-	ret = panthor_vm_active(vm);
-	if (ret)
+	/*
+	 * Count the job first: from here on the shrinker leaves this VM's
+	 * mappings alone, so what we restore below stays mapped until the end.
+	 */
+	vm_jobs_add(vm, 1);
+	u_mutex_lock(&vm->restore_lock);
+	ret = gpuvm_validate_evicted(&vm->base, vm);
+	u_mutex_unlock(&vm->restore_lock);
+	if (!ret)
+		ret = panthor_vm_active(vm);
+	if (ret) {
+		vm_jobs_add(vm, -1);
 		return ret;
+	}
 	/* Stable while we hold an active count. */
 	return vm_as_id(vm);
 }
@@ -1031,6 +1056,7 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 void panthor_vm_job_end(struct panthor_vm *vm)
 {
 	panthor_vm_idle(vm);
+	vm_jobs_add(vm, -1);
 }
 
 /* A one-access job: the VM is held active (its AS cannot be stolen) for the access only. */
@@ -1702,14 +1728,211 @@ static int panthor_gpuva_sm_step_unmap(struct gpuva_op *op, void *priv)
 {
 	struct panthor_vm *vm = priv;
 	struct panthor_vma *unmap_vma = to_panthor_vma(op->unmap.va);
+	struct gpuvm_bo *vm_bo = unmap_vma->base.vm_bo;
 	int ret;
 
-	ret = panthor_vm_unmap_pages(vm, unmap_vma->base.va.addr, unmap_vma->base.va.range);
-	if (ret)
-		return ret;
+	/* An evicted VA has no pages to unmap (eviction unmaps VAs whole). */
+	if (!(vm_bo && vm_bo->evicted &&
+	      !pgtable_iova_to_phys(vm->pgtbl, unmap_vma->base.va.addr))) {
+		ret = panthor_vm_unmap_pages(vm, unmap_vma->base.va.addr,
+					     unmap_vma->base.va.range);
+		if (ret)
+			return ret;
+	}
+	if (vm_bo)
+		panthor_gem_reclaim_hint_unmapped(to_panthor_bo(vm_bo->obj));
 	gpuva_unmap(&op->unmap);
 	panthor_vma_unlink(unmap_vma);
 	return 0;
+}
+
+/* ---- eviction and restore ---------------------------------------------------------- */
+
+/* Live vm_bos of @bo with at least one VA, each with a reference (at most @max). */
+static unsigned int bo_mapped_vm_bos(struct panthor_gem_object *bo, struct gpuvm_bo **out,
+				     unsigned int max)
+{
+	struct gpuvm_bo *vm_bo;
+	unsigned int n = 0;
+
+	gpuvm_gem_lock(&bo->base);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (u_list_empty(&vm_bo->vas))
+			continue;
+		if (n < max)
+			out[n] = gpuvm_bo_get(vm_bo);
+		n++;
+	}
+	gpuvm_gem_unlock(&bo->base);
+	return n;
+}
+
+unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo)
+{
+	struct gpuvm_bo *vm_bo;
+	unsigned int n = 0;
+
+	gpuvm_gem_lock(&bo->base);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base)
+		n += !u_list_empty(&vm_bo->vas);
+	gpuvm_gem_unlock(&bo->base);
+	return n;
+}
+
+/* Unmap every VA of @vm_bo; the op lock is held, an empty op context installed. */
+static int vm_bo_unmap_all(struct panthor_vm *vm, struct gpuvm_bo *vm_bo)
+{
+	struct gpuva *va;
+	int ret = 0;
+
+	gpuvm_gem_lock(vm_bo->obj);
+	u_list_for_each_entry(va, &vm_bo->vas, vm_bo_link) {
+		/* Unmapped by an earlier, aborted eviction: VAs go whole. */
+		if (!pgtable_iova_to_phys(vm->pgtbl, va->va.addr))
+			continue;
+		ret = panthor_vm_lock_region(vm, va->va.addr, va->va.range);
+		if (ret)
+			break;
+		ret = panthor_vm_unmap_pages(vm, va->va.addr, va->va.range);
+		{
+			int r2 = panthor_vm_unlock_region(vm);
+
+			if (!ret)
+				ret = r2;
+		}
+		if (ret)
+			break;
+	}
+	gpuvm_gem_unlock(vm_bo->obj);
+	return ret;
+}
+
+#define EVICT_MAX_VMS 16u
+
+int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo)
+{
+	struct gpuvm_bo *vm_bos[EVICT_MAX_VMS];
+	unsigned int n, i;
+	int ret = 0;
+
+	dma_resv_assert_held(panthor_gem_resv(bo));
+	n = bo_mapped_vm_bos(bo, vm_bos, EVICT_MAX_VMS);
+	if (n > EVICT_MAX_VMS) {
+		n = EVICT_MAX_VMS;
+		ret = -EBUSY;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		struct panthor_vm *vm = to_panthor_vm(vm_bos[i]->vm);
+		struct panthor_vm_op_ctx op_ctx;
+
+		/* Trylock: an allocating bind may hold it and be reclaiming into us. */
+		if (!u_mutex_trylock(&vm->op_lock)) {
+			ret = -EBUSY;
+			break;
+		}
+		if (vm->jobs || vm_unusable(vm) || vm->op_ctx) {
+			u_mutex_unlock(&vm->op_lock);
+			ret = -EBUSY;
+			break;
+		}
+		memset(&op_ctx, 0, sizeof(op_ctx));
+		vm->op_ctx = &op_ctx;
+		ret = vm_bo_unmap_all(vm, vm_bos[i]);
+		/* Even after a partial unmap: restore maps whatever is missing. */
+		gpuvm_bo_evict(vm_bos[i], true);
+		vm->op_ctx = NULL;
+		u_mutex_unlock(&vm->op_lock);
+	}
+	for (i = 0; i < n; i++)
+		gpuvm_bo_put_deferred(vm_bos[i]);
+	return ret;
+}
+
+/* PTs needed to map the unmapped VAs of @vm_bo (gpuva lock held by the caller). */
+static uint32_t vm_bo_restore_pt_count(struct panthor_vm *vm, struct gpuvm_bo *vm_bo,
+				       const struct sg_table *sgt)
+{
+	struct gpuva *va;
+	uint32_t count = 0;
+
+	u_list_for_each_entry(va, &vm_bo->vas, vm_bo_link) {
+		if (pgtable_iova_to_phys(vm->pgtbl, va->va.addr))
+			continue;
+		count += map_pt_count(va->va.addr, va->va.range, sgt, va->gem.offset, va->gem.range);
+	}
+	return count;
+}
+
+static int panthor_vm_bo_validate(struct gpuvm_bo *vm_bo, void *priv)
+{
+	struct panthor_vm *vm = priv;
+	struct panthor_gem_object *bo = to_panthor_bo(vm_bo->obj);
+	struct sg_table *sgt;
+	int ret;
+
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	sgt = panthor_gem_get_dev_sgt_locked(bo);	/* swaps the backing in */
+	if (IS_ERR(sgt)) {
+		ret = (int)PTR_ERR(sgt);
+		goto out_unlock_resv;
+	}
+	for (;;) {
+		struct panthor_vm_op_ctx op_ctx;
+		struct gpuva *va;
+		uint32_t count;
+
+		memset(&op_ctx, 0, sizeof(op_ctx));
+		u_mutex_lock(&vm->op_lock);
+		gpuvm_gem_lock(vm_bo->obj);
+		count = vm_bo_restore_pt_count(vm, vm_bo, sgt);
+		gpuvm_gem_unlock(vm_bo->obj);
+		u_mutex_unlock(&vm->op_lock);
+
+		/* Reserve outside the op lock: the pool may allocate. */
+		ret = panthor_vm_op_ctx_prealloc_pts(vm->ptdev, &op_ctx, count);
+		if (ret)
+			break;
+
+		u_mutex_lock(&vm->op_lock);
+		gpuvm_gem_lock(vm_bo->obj);
+		if (vm_bo_restore_pt_count(vm, vm_bo, sgt) > count) {
+			/* The VAs changed meanwhile: reserve again. */
+			gpuvm_gem_unlock(vm_bo->obj);
+			u_mutex_unlock(&vm->op_lock);
+			panthor_vm_op_ctx_release_pts(vm->ptdev, &op_ctx);
+			continue;
+		}
+		vm->op_ctx = &op_ctx;
+		u_list_for_each_entry(va, &vm_bo->vas, vm_bo_link) {
+			struct panthor_vma *vma = to_panthor_vma(va);
+			int r2;
+
+			if (pgtable_iova_to_phys(vm->pgtbl, va->va.addr))
+				continue;
+			ret = panthor_vm_lock_region(vm, va->va.addr, va->va.range);
+			if (ret)
+				break;
+			ret = panthor_vm_map_backing(vm, va->va.addr, va->va.range, vma->flags,
+						     &va->gem);
+			r2 = panthor_vm_unlock_region(vm);
+			if (!ret)
+				ret = r2;
+			if (ret)
+				break;
+		}
+		vm->op_ctx = NULL;
+		gpuvm_gem_unlock(vm_bo->obj);
+		if (!ret)
+			gpuvm_bo_evict(vm_bo, false);
+		u_mutex_unlock(&vm->op_lock);
+		panthor_vm_op_ctx_release_pts(vm->ptdev, &op_ctx);
+		break;
+	}
+	if (!ret)
+		panthor_gem_update_reclaim_state_locked(bo);
+out_unlock_resv:
+	dma_resv_unlock(panthor_gem_resv(bo));
+	return ret;
 }
 
 static void panthor_gpuvm_gem_get(struct gpuvm_gem *obj)
@@ -1731,6 +1954,7 @@ static const struct gpuvm_ops panthor_gpuvm_ops = {
 	.sm_step_map = panthor_gpuva_sm_step_map,
 	.sm_step_remap = panthor_gpuva_sm_step_remap,
 	.sm_step_unmap = panthor_gpuva_sm_step_unmap,
+	.vm_bo_validate = panthor_vm_bo_validate,
 };
 
 /* ---- executing an op ---------------------------------------------------------------- */
@@ -2107,6 +2331,7 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	vm->memattr = mair_to_memattr(ARM_LPAE_S1_MAIR, ptdev->coherent);
 	dma_resv_init(&vm->resv);
 	u_mutex_init(&vm->op_lock, &panthor_vm_op_lock_class);
+	u_mutex_init(&vm->restore_lock, &panthor_vm_restore_class);
 	u_mutex_init(&vm->kernel_va.lock, &panthor_vm_kernel_va_class);
 	u_list_init(&vm->kernel_va.nodes);
 	vm->kernel_va.start = kernel_va_start;
@@ -2157,6 +2382,7 @@ err_free:
 	u_mutex_fini(&vm->queue.lock);
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
+	u_mutex_fini(&vm->restore_lock);
 	dma_resv_fini(&vm->resv);
 	u_free(vm);
 	return ERR_PTR(ret);
@@ -2200,6 +2426,7 @@ static void panthor_vm_free(struct gpuvm *gpuvm)
 	u_mutex_fini(&vm->queue.lock);
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
+	u_mutex_fini(&vm->restore_lock);
 	dma_resv_fini(&vm->resv);
 	u_free(vm);
 }
@@ -3047,6 +3274,8 @@ int panthor_vm_validate(struct panthor_vm *vm)
 
 		if (ret)
 			break;
+		if (va->vm_bo && va->vm_bo->evicted)
+			continue;	/* unmapped until the next job restores it */
 		ret = check_va_page(vm, va, va->va.addr);
 		if (!ret)
 			ret = check_va_page(vm, va, mid);

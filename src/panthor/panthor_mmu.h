@@ -485,4 +485,18 @@ int panthor_vm_validate(struct panthor_vm *vm);
  */
 phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned int *level);
 
+/**
+ * panthor_vm_evict_bo_locked() - for the shrinker: unmap every GPU mapping
+ * of @bo (each VM by trylock of its op lock, through its lock region) and
+ * mark its vm_bos evicted; the VAs stay and the next job on each VM maps
+ * them again (panthor_vm_job_begin()).
+ * @bo: the BO; its resv is held.
+ * Return: 0, or -EBUSY (a VM is busy: op lock taken, jobs running); some
+ * VMs may then be unmapped already, which restore handles.
+ */
+int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo);
+
+/** panthor_gem_nr_mapped_vms_locked() - Return: VMs with a VA of @bo (resv held). */
+unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo);
+
 #endif

@@ -21,6 +21,7 @@ void pt_init(struct pt *t, const struct pt_config *cfg)
 		if (cfg->memory)
 			dc.memory_bytes = cfg->memory;
 		dc.hw = cfg->hw;
+		dc.swap_bytes = cfg->swap;
 		if (cfg->timeout_us)
 			dc.timeout_us = cfg->timeout_us;
 	}

@@ -32,6 +32,7 @@
 /**
  * struct pt_config - what pt_init() creates.
  * @memory: device budget (0: 256 MiB).
+ * @swap: swap area bytes (0: none).
  * @hw: model configuration (NULL: defaults).
  * @timeout_us: GPU wait timeout (0: 5 s). Not panthor's 100 ms: the model's
  *              AS_ACTIVE also waits for GPU units with an access in flight,
@@ -43,6 +44,7 @@ struct pt_config {
 	uint64_t memory;
 	const struct hw_config *hw;
 	uint32_t timeout_us;
+	uint64_t swap;
 };
 
 /**
