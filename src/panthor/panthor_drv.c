@@ -1540,7 +1540,15 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	mm_budget_stats(dev->ptdev->budget, &bs);
 	st->resident_bytes = bs.used * MM_PAGE_SIZE;	/* the budget counts pages */
 	st->peak_resident_bytes = bs.peak * MM_PAGE_SIZE;
-	/* Eviction and swap counters come with the GEM issue's shrinker. */
+	{
+		struct panthor_gem_stats gs;
+
+		panthor_gem_get_stats(dev->ptdev, &gs);
+		st->evictions = gs.evictions;
+		st->restores = gs.restores;
+		st->bytes_swapped_out = gs.bytes_out;
+		st->bytes_swapped_in = gs.bytes_in;
+	}
 }
 
 API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
