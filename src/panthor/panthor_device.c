@@ -363,6 +363,12 @@ void panthor_device_destroy(struct panthor_device *ptdev)
 {
 	if (!ptdev)
 		return;
+	/*
+	 * Finished async bind jobs are freed on the cleanup thread, and freeing
+	 * one unpins its BO, which updates the reclaim lists: let that finish
+	 * before the reclaim state goes away.
+	 */
+	panthor_mmu_wait_cleanup(ptdev);
 	panthor_gem_reclaim_fini(ptdev);
 	panthor_mmu_fini(ptdev);
 	panthor_gpu_fini(ptdev);
