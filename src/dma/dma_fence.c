@@ -57,6 +57,7 @@
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 static U_LOCK_CLASS(dma_fence_lock_class, "dma_fence_lock");
 static U_LOCK_CLASS(dma_fence_signalling_class, "dma_fence_signalling");
@@ -462,13 +463,8 @@ struct fence_waiter_cb {
 
 static void waiter_init(struct fence_waiter *w)
 {
-	pthread_condattr_t attr;
-
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	u_cond_init_monotonic(&w->cond);
 	w->done = false;
 	w->idx = UINT32_MAX;
 }

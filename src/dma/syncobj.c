@@ -52,6 +52,7 @@
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 static U_LOCK_CLASS(drm_syncobj_lock_class, "drm_syncobj_lock");
 
@@ -91,13 +92,8 @@ struct syncobj_wait_entry {
 
 static void waiter_init(struct syncobj_waiter *w)
 {
-	pthread_condattr_t attr;
-
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	u_cond_init_monotonic(&w->cond);
 	w->kicks = 0;
 }
 

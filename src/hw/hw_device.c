@@ -704,18 +704,6 @@ void hw_knob_flush_never_completes(struct hw_device *dev, bool on)
  * Create / destroy
  * ------------------------------------------------------------------- */
 
-int hw__cond_init_monotonic(pthread_cond_t *c)
-{
-	pthread_condattr_t attr;
-	int ret;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	ret = pthread_cond_init(c, &attr);
-	pthread_condattr_destroy(&attr);
-	return -ret;
-}
-
 static void stop_threads(struct hw_device *dev)
 {
 	pthread_mutex_lock(&dev->lock);
@@ -779,7 +767,7 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	for (int l = 0; l < HW_IRQ_COUNT; l++) {
 		dev->irq[l].dev = dev;
 		dev->irq[l].line = l;
-		ret = hw__cond_init_monotonic(&dev->irq[l].cond);
+		ret = u_cond_init_monotonic(&dev->irq[l].cond);
 		if (ret) {
 			for (int k = 0; k < l; k++)
 				pthread_cond_destroy(&dev->irq[k].cond);

@@ -626,8 +626,6 @@ uint64_t hw__now_ns(void);
 void hw__irq_raise_locked(struct hw_device *dev, enum hw_irq_line line, uint32_t bits);
 /** hw__irq_changed_locked() - RAWSTAT or MASK of @line changed: wake its thread; dev->lock held. */
 void hw__irq_changed_locked(struct hw_device *dev, enum hw_irq_line line);
-/** hw__cond_init_monotonic() - init @c for timed waits on CLOCK_MONOTONIC. Return: 0 or -errno. */
-int hw__cond_init_monotonic(pthread_cond_t *c);
 /** hw__gpu_bus_fault() - latch a GPU bus fault for an access of @type to @pa and raise GPU_IRQ_FAULT (takes dev->lock). */
 void hw__gpu_bus_fault(struct hw_device *dev, phys_addr_t pa, enum hw_access_type type);
 

@@ -51,6 +51,7 @@
 #include <time.h>
 
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 #define MOD "hw"
 
@@ -72,16 +73,12 @@ int hw__mmu_init(struct hw_device *dev)
 {
 	for (unsigned int i = 0; i < HW_MAX_AS; i++) {
 		struct hw_as *a = &dev->as[i];
-		pthread_condattr_t attr;
 		int ret;
 
 		a->state = &dev->as_state[i];	/* non-present ones too: always 0 */
 		if (!(dev->cfg.as_present & (1u << i)))
 			continue;
-		pthread_condattr_init(&attr);
-		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		ret = pthread_cond_init(&a->cond, &attr);
-		pthread_condattr_destroy(&attr);
+		ret = -u_cond_init_monotonic(&a->cond);
 		if (ret) {
 			for (unsigned int k = 0; k < i; k++)
 				if (dev->as[k].present)

@@ -359,7 +359,7 @@ int hw__queues_init(struct hw_device *dev)
 {
 	int ret;
 
-	ret = hw__cond_init_monotonic(&dev->queue_idle);
+	ret = u_cond_init_monotonic(&dev->queue_idle);
 	if (ret)
 		return ret;
 	for (unsigned int n = 0; n < HW_MAX_QUEUE_SLOTS; n++) {
@@ -367,7 +367,7 @@ int hw__queues_init(struct hw_device *dev)
 
 		q->index = n;
 		q->dev = dev;
-		ret = hw__cond_init_monotonic(&q->cond);
+		ret = u_cond_init_monotonic(&q->cond);
 		if (ret) {
 			while (n--)
 				pthread_cond_destroy(&dev->queues[n].cond);

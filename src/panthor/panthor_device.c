@@ -41,6 +41,7 @@
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_log.h"
+#include "util/u_thread.h"
 
 #define MOD "panthor"
 
@@ -58,13 +59,8 @@ uint64_t panthor_now_ns(void)
 
 void panthor_waitqueue_init(struct panthor_waitqueue *wq)
 {
-	pthread_condattr_t attr;
-
 	pthread_mutex_init(&wq->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&wq->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	u_cond_init_monotonic(&wq->cond);
 }
 
 void panthor_waitqueue_fini(struct panthor_waitqueue *wq)

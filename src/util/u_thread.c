@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 
 int u_thread_create(pthread_t *t, void *(*fn)(void *), void *arg, const char *name)
 {
@@ -28,4 +29,16 @@ int u_thread_create(pthread_t *t, void *(*fn)(void *), void *arg, const char *na
 		pthread_setname_np(*t, buf);
 	}
 	return 0;
+}
+
+int u_cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	ret = pthread_cond_init(c, &attr);
+	pthread_condattr_destroy(&attr);
+	return -ret;
 }

@@ -24,4 +24,11 @@
  */
 int u_thread_create(pthread_t *t, void *(*fn)(void *), void *arg, const char *name);
 
+/**
+ * u_cond_init_monotonic() - initialise @c so that pthread_cond_timedwait()
+ * takes CLOCK_MONOTONIC deadlines (every timed wait in the project does).
+ * Return: 0 or a negative errno from pthread_cond_init.
+ */
+int u_cond_init_monotonic(pthread_cond_t *c);
+
 #endif
