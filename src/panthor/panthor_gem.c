@@ -119,6 +119,16 @@ struct panthor_gem_reclaim {
 
 static U_LOCK_CLASS(panthor_gem_lru_class, "panthor_gem_lru");
 
+/* Take @bo off its LRU, if it is on one. Caller holds @r->lock. */
+static void lru_unlink_locked(struct panthor_gem_reclaim *r, struct panthor_gem_object *bo)
+{
+	if (bo->reclaim.on_lru) {
+		u_list_del(&bo->reclaim.lru_node);
+		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
+		bo->reclaim.on_lru = false;
+	}
+}
+
 static void lru_remove(struct panthor_gem_object *bo)
 {
 	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
@@ -126,11 +136,7 @@ static void lru_remove(struct panthor_gem_object *bo)
 	if (!r)
 		return;
 	u_mutex_lock(&r->lock);
-	if (bo->reclaim.on_lru) {
-		u_list_del(&bo->reclaim.lru_node);
-		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
-		bo->reclaim.on_lru = false;
-	}
+	lru_unlink_locked(r, bo);
 	u_mutex_unlock(&r->lock);
 }
 
@@ -171,11 +177,7 @@ void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo)
 		return;
 	}
 	u_mutex_lock(&r->lock);
-	if (bo->reclaim.on_lru) {
-		u_list_del(&bo->reclaim.lru_node);
-		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
-		bo->reclaim.on_lru = false;
-	}
+	lru_unlink_locked(r, bo);
 	bo->reclaim.state = st;
 	if (st != PANTHOR_GEM_UNRECLAIMABLE) {
 		u_list_add_tail(&bo->reclaim.lru_node, &r->lru[st]);
