@@ -66,6 +66,17 @@ static inline uint64_t budget_free(const struct mm_budget *b)
 
 static void *background_reclaimer(void *arg);
 
+/* The last step of destroy and of a failed create: the budget's locks, then its memory. */
+static void budget_release(struct mm_budget *b)
+{
+	pthread_mutex_destroy(&b->swap_lock);
+	pthread_cond_destroy(&b->bg_idle_cond);
+	pthread_cond_destroy(&b->bg_cond);
+	pthread_mutex_destroy(&b->bg_lock);
+	pthread_rwlock_destroy(&b->shrinker_rwlock);
+	u_free(b);
+}
+
 struct mm_budget *mm_budget_create(const struct mm_budget_config *cfg)
 {
 	struct mm_budget *b;
@@ -142,12 +153,7 @@ err_unregister:
 err_swap:
 	mm__swap_fini(b);
 err_free:
-	pthread_mutex_destroy(&b->swap_lock);
-	pthread_cond_destroy(&b->bg_idle_cond);
-	pthread_cond_destroy(&b->bg_cond);
-	pthread_mutex_destroy(&b->bg_lock);
-	pthread_rwlock_destroy(&b->shrinker_rwlock);
-	u_free(b);
+	budget_release(b);
 	return ERR_PTR(ret);
 }
 
@@ -167,12 +173,7 @@ void mm_budget_destroy(struct mm_budget *b)
 			b->name, (unsigned long long)b->used, b->swap_used, u_list_length(&b->shrinkers));
 	mm__budget_unregister(b);
 	mm__swap_fini(b);
-	pthread_mutex_destroy(&b->swap_lock);
-	pthread_cond_destroy(&b->bg_idle_cond);
-	pthread_cond_destroy(&b->bg_cond);
-	pthread_mutex_destroy(&b->bg_lock);
-	pthread_rwlock_destroy(&b->shrinker_rwlock);
-	u_free(b);
+	budget_release(b);
 }
 
 uint64_t mm_budget_used(struct mm_budget *b)
