@@ -2511,6 +2511,21 @@ uint64_t panthor_vm_kernel_va_start(const struct panthor_vm *vm)
 
 /* ---- MMU init ------------------------------------------------------------------------ */
 
+/* The last step of fini and of a failed init: the page-table pool, the locks, the struct. */
+static void panthor_mmu_free(struct panthor_device *ptdev)
+{
+	struct panthor_mmu *mmu = ptdev->mmu;
+
+	pt_pool_drain(ptdev);
+	panthor_waitqueue_fini(&mmu->cleanup.idle_wq);
+	panthor_waitqueue_fini(&mmu->cleanup.wq);
+	u_mutex_fini(&mmu->cleanup.lock);
+	u_mutex_fini(&mmu->pt_pool.lock);
+	u_mutex_fini(&mmu->as.slots_lock);
+	u_free(mmu);
+	ptdev->mmu = NULL;
+}
+
 int panthor_mmu_init(struct panthor_device *ptdev)
 {
 	struct panthor_mmu *mmu = u_zalloc(sizeof(*mmu));
@@ -2563,14 +2578,7 @@ err_cleanup_thread:
 err_irq:
 	panthor_irq_release(&mmu->irq);
 err_free:
-	pt_pool_drain(ptdev);
-	panthor_waitqueue_fini(&mmu->cleanup.idle_wq);
-	panthor_waitqueue_fini(&mmu->cleanup.wq);
-	u_mutex_fini(&mmu->cleanup.lock);
-	u_mutex_fini(&mmu->pt_pool.lock);
-	u_mutex_fini(&mmu->as.slots_lock);
-	u_free(mmu);
-	ptdev->mmu = NULL;
+	panthor_mmu_free(ptdev);
 	return ret;
 }
 
@@ -2598,14 +2606,7 @@ void panthor_mmu_fini(struct panthor_device *ptdev)
 		if (mmu->as.slots[i].vm)
 			u_err(MOD, "AS%u still bound to %s at teardown", i, mmu->as.slots[i].vm->name);
 	panthor_irq_release(&mmu->irq);
-	pt_pool_drain(ptdev);
-	panthor_waitqueue_fini(&mmu->cleanup.idle_wq);
-	panthor_waitqueue_fini(&mmu->cleanup.wq);
-	u_mutex_fini(&mmu->cleanup.lock);
-	u_mutex_fini(&mmu->pt_pool.lock);
-	u_mutex_fini(&mmu->as.slots_lock);
-	u_free(mmu);
-	ptdev->mmu = NULL;
+	panthor_mmu_free(ptdev);
 }
 
 struct panthor_vm *panthor_mmu_mcu_vm(struct panthor_device *ptdev)
