@@ -38,6 +38,7 @@
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_log.h"
+#include "util/u_trace.h"
 
 #define MOD "panthor"
 
@@ -322,6 +323,7 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 		swap_slots_free(bo);
 		__atomic_add_fetch(&r->stats.restores, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&r->stats.bytes_in, bo->size, __ATOMIC_RELAXED);
+		U_TRACE("shrinker", "restore", "shrinker", 'i', "bytes", bo->size);
 	}
 	panthor_gem_update_reclaim_state_locked(bo);
 	return 0;
@@ -513,6 +515,7 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	panthor_gem_update_reclaim_state_locked(bo);
 	__atomic_add_fetch(&r->stats.evictions, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.bytes_out, bo->size, __ATOMIC_RELAXED);
+	U_TRACE("shrinker", "evict", "shrinker", 'i', "bytes", bo->size);
 	__atomic_add_fetch(&r->stats.reclaimed, nr, __ATOMIC_RELAXED);
 	return nr;
 }
@@ -583,12 +586,15 @@ static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *s
 	sc->nr_scanned = 0;
 	if (!sc->has_swap)
 		return MM_SHRINK_STOP;
+	U_TRACE("shrinker", "scan", "shrinker", 'B', "want", sc->nr_to_scan, "may_block",
+		sc->may_block);
 	for (size_t i = 0; i < ARRAY_SIZE(stages) && freed < sc->nr_to_scan; i++) {
 		if (stages[i] >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM && !sc->may_block)
 			break;
 		freed += scan_list(r, stages[i], sc->nr_to_scan - freed, sc->may_block,
 				   &sc->nr_scanned);
 	}
+	U_TRACE("shrinker", "scan", "shrinker", 'E', "freed", freed, "scanned", sc->nr_scanned);
 	return freed ? freed : MM_SHRINK_STOP;
 }
 
