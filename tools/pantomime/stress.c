@@ -155,6 +155,8 @@ struct stress {
 	/* live bind latency for the time series */
 	uint64_t bind_count, bind_ns, bind_max_ns;
 	unsigned int verifying;
+	uint64_t max_ops;		/* --ops: steps per client instead of a time limit */
+	unsigned int finished;		/* clients done with their steps */
 };
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -1117,8 +1119,12 @@ static void *client_main(void *arg)
 {
 	struct client *c = arg;
 
-	while (!__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED))
+	for (uint64_t n = 0; !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED); n++) {
+		if (c->s->max_ops && n == c->s->max_ops)
+			break;
 		client_step(c);
+	}
+	__atomic_add_fetch(&c->s->finished, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->s->verifying, 1, __ATOMIC_RELAXED);
 	client_verify(c);
 	return NULL;
@@ -1156,6 +1162,8 @@ static void usage(FILE *f)
 		"  --swap SIZE       swap for eviction (default 1G)\n"
 		"  --seed N          seed of the operation sequence (default: from the clock;\n"
 		"                    the report prints it)\n"
+		"  --ops N           each client runs N operations, then stops (instead of\n"
+		"                    --seconds; with one client the run is repeatable exactly)\n"
 		"  --fault SPEC      allocation fault injection, e.g. random=0.0005,seed=3\n"
 		"                    (nth=N[,persistent], site=NAME, random[=P][,seed=S])\n"
 		"  --checker MODE    the GPU model's protocol checker: off, count (default), abort\n"
@@ -1223,7 +1231,8 @@ int pm_cmd_stress(int argc, char **argv)
 		if (strcmp(name, "--seconds") && strcmp(name, "--clients") &&
 		    strcmp(name, "--memory") && strcmp(name, "--swap") && strcmp(name, "--seed") &&
 		    strcmp(name, "--fault") && strcmp(name, "--checker") &&
-		    strcmp(name, "--trace") && strcmp(name, "--report") && strcmp(name, "--dump"))
+		    strcmp(name, "--trace") && strcmp(name, "--report") && strcmp(name, "--dump") &&
+		    strcmp(name, "--ops"))
 			return pm_usage_error("stress", "unknown option '%s'", a);
 		val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		if (!val)
@@ -1246,6 +1255,10 @@ int pm_cmd_stress(int argc, char **argv)
 		} else if (!strcmp(name, "--seed")) {
 			if (pm_parse_uint(val, 0, UINT64_MAX, &s.seed))
 				return pm_usage_error("stress", "--seed: '%s' is not a number", val);
+		} else if (!strcmp(name, "--ops")) {
+			if (pm_parse_uint(val, 1, UINT64_MAX, &s.max_ops))
+				return pm_usage_error("stress", "--ops: '%s' is not a positive number", val);
+			s.seconds = 86400;
 		} else if (!strcmp(name, "--fault")) {
 			fault = val;
 		} else if (!strcmp(name, "--checker")) {
@@ -1345,7 +1358,8 @@ int pm_cmd_stress(int argc, char **argv)
 		struct pantomime_stats st;
 		uint64_t now = pm_now_ns(), nb, bns, bmax;
 		double t = (double)(now - t0) / 1e9, dt = t - last_t;
-		bool done = now - t0 >= s.seconds * 1000000000ull;
+		bool done = now - t0 >= s.seconds * 1000000000ull ||
+			    __atomic_load_n(&s.finished, __ATOMIC_RELAXED) == s.nr_clients;
 
 		pantomime_get_stats(s.dev, &st);
 		nb = __atomic_exchange_n(&s.bind_count, 0, __ATOMIC_RELAXED);
