@@ -1055,7 +1055,8 @@ static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handl
 		job_free(job);
 		return ERR_PTR(-ENOMEM);
 	}
-	memcpy(job->syncs, args->syncs, args->syncs_count * sizeof(*job->syncs));
+	if (args->syncs_count)
+		memcpy(job->syncs, args->syncs, args->syncs_count * sizeof(*job->syncs));
 	job->nr_syncs = args->syncs_count;
 	return job;
 }
