@@ -7,15 +7,16 @@
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
  * size. Unknown numbers give -ENOTTY (pantomime.h); panthor requests this
- * driver version defines but pantomime does not implement yet (GROUP_*,
- * TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line.
+ * driver version defines but pantomime does not implement yet
+ * (TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line. The GROUP_*
+ * ioctls copy their arrays in and call panthor_sched.c.
  *
  * CPU mappings of BOs are eager: the BO is pinned while mapped and each
  * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
  * arena fd inside one reserved range. Eviction of mmapped BOs comes with
- * the GEM issue. The user MMIO flush-ID page is a private read-only page
- * filled with LATEST_FLUSH_ID when it is mapped (it does not follow later
- * flushes).
+ * the GEM issue. The user MMIO flush-ID page is the model's flush-ID page
+ * (hw_flush_id_page_fd()) mapped shared and read-only: its first word is
+ * LATEST_FLUSH_ID, live.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -1439,25 +1440,26 @@ static int map_flush_id_page(struct pantomime_file *file, void *addr, size_t len
 			     int flags, void **out)
 {
 	struct cpu_mapping *m;
-	uint32_t id;
+	int fd;
 	uint8_t *p;
 
 	if (len != PAGE_4K)
 		return -EINVAL;
 	if (prot & (PROT_WRITE | PROT_EXEC))
 		return -EACCES;
+	fd = hw_flush_id_page_fd(file->dev->ptdev->hw);
+	if (fd < 0)
+		return fd;
 	m = u_calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	p = mmap(addr, PAGE_4K, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | (flags & MAP_FIXED), -1, 0);
+	/* The model's page, shared read-only: it follows every later flush. */
+	p = mmap(addr, PAGE_4K, prot & PROT_READ ? PROT_READ : PROT_NONE,
+		 MAP_SHARED | (flags & MAP_FIXED), fd, 0);
 	if (p == MAP_FAILED) {
 		u_free(m);
 		return -ENOMEM;
 	}
-	id = gpu_read(file->dev->ptdev, HW_LATEST_FLUSH_ID);
-	memcpy(p, &id, sizeof(id));
-	mprotect(p, PAGE_4K, prot & PROT_READ ? PROT_READ : PROT_NONE);
 	m->addr = p;
 	m->len = m->mapped = PAGE_4K;
 	maps_add(m);

@@ -23,6 +23,9 @@
 #define CS_STORE(base, addr, mask) \
 	((0x15ull << 56) | ((uint64_t)(base) << 48) | ((uint64_t)(addr) << 40) | ((uint64_t)(mask) << 16))
 
+/* FLUSH_CACHE2 clean+invalidate L2 and LSC, flush ID in r0. */
+#define CS_FLUSH_CACHE2 ((0x24ull << 56) | 0x33)
+
 #define VA_CODE (1ull << 20)
 #define VA_DATA (2ull << 20)
 
@@ -263,5 +266,49 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	d.pad = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d));
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d), EINVAL);
+	teardown();
+}
+
+T_TEST(flush_id, "uapi/sched/flush-id-page-is-live-and-read-only")
+{
+	struct drm_panthor_vm_create vc = { 0 };
+	struct drm_syncobj_create sc = { 0 };
+	struct drm_syncobj_wait w = { 0 };
+	struct drm_panthor_sync_op sig = { 0 };
+	volatile uint32_t *fid;
+	uint32_t vm, code, group, before;
+	uint64_t *cp;
+	void *out;
+
+	setup();
+	T_ASSERT_ERRNO(pantomime_mmap(file, NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				      DRM_PANTHOR_USER_MMIO_OFFSET, &out), EACCES);
+	T_ASSERT_ERRNO(pantomime_mmap(file, NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED,
+				      DRM_PANTHOR_USER_MMIO_OFFSET, &out), EACCES);
+	T_ASSERT_OK(pantomime_mmap(file, NULL, 4096, PROT_READ, MAP_SHARED,
+				   DRM_PANTHOR_USER_MMIO_OFFSET, &out));
+	fid = out;
+	before = fid[0];
+
+	/* A stream that flushes the caches moves LATEST_FLUSH_ID: the page follows. */
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+	vm = vc.id;
+	code = bo_create(4096);
+	cp = bo_mmap(code, 4096);
+	cp[0] = CS_FLUSH_CACHE2;
+	cp[1] = CS_FLUSH_CACHE2;
+	vm_bind(vm, 0, code, VA_CODE, 4096, NULL, 0);
+	group = group_create(vm, 1);
+	T_ASSERT_OK(ioc(DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	sig.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ;
+	sig.handle = sc.handle;
+	T_ASSERT_OK(submit(group, 0, VA_CODE, 16, &sig, 1));
+	w.handles = (uintptr_t)&sc.handle;
+	w.count_handles = 1;
+	w.timeout_nsec = INT64_MAX;
+	T_ASSERT_OK(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w));
+	T_ASSERT_GE_INT(fid[0] - before, 2);
+	T_ASSERT_OK(pantomime_munmap((void *)fid, 4096));
+	T_ASSERT_OK(pantomime_munmap(cp, 4096));
 	teardown();
 }
