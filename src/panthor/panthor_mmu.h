@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "dma/dma_resv.h"
+#include "dma/drm_exec.h"
 #include "hw/hw.h"
 #include "panthor/panthor_device.h"
 #include "pgtable/pgtable.h"
@@ -403,6 +404,64 @@ int panthor_vm_get_state(struct panthor_file *pfile, uint32_t vm_id, uint32_t *s
  * @vm: the VM. The caller holds no driver lock.
  */
 void panthor_vm_wait_idle(struct panthor_vm *vm);
+
+/* ---- job submission -------------------------------------------------------- */
+
+/**
+ * struct panthor_vm_submit - the resvs a GPU job submission holds: the VM's
+ * (shared with its private BOs) and every external BO's mapped in it.
+ * @vm: the VM (the caller's reference).
+ * @exec: the locking transaction.
+ * @bos: references on the external BOs locked in @exec (they must outlive it).
+ * @nr_bos: entries of @bos.
+ * @max_bos: capacity of @bos.
+ */
+struct panthor_vm_submit {
+	struct panthor_vm *vm;
+	struct drm_exec exec;
+	struct panthor_gem_object **bos;
+	uint32_t nr_bos;
+	uint32_t max_bos;
+};
+
+/**
+ * panthor_vm_submit_lock() - prepare a job submission on @vm: take the VM's
+ * restore lock (which also serialises walkers of its extobj list), swap its
+ * evicted BOs back in and re-map them (the validate step of
+ * drm_gpuvm_validate()), then lock the VM resv and every external BO's
+ * with @nr_fences fence slots each.
+ * @vm: the VM.
+ * @sub: out: the locked state (released with panthor_vm_submit_unlock()).
+ * @nr_fences: fence slots to reserve in each resv.
+ *
+ * Return: 0 (everything locked); -ENOMEM; the restore's errors. On failure
+ * nothing is held.
+ */
+int panthor_vm_submit_lock(struct panthor_vm *vm, struct panthor_vm_submit *sub,
+			   unsigned int nr_fences);
+
+/**
+ * panthor_vm_submit_add_fence() - add @fence with BOOKKEEP usage to every
+ * resv @sub holds (a reserved slot each: cannot fail), as panthor's job
+ * submission does for the VM resv and its external BOs.
+ * @sub: the locked state.
+ * @fence: the job's fence.
+ */
+void panthor_vm_submit_add_fence(struct panthor_vm_submit *sub, struct dma_fence *fence);
+
+/**
+ * panthor_vm_submit_unlock() - unlock everything panthor_vm_submit_lock() took.
+ * @sub: the locked state.
+ */
+void panthor_vm_submit_unlock(struct panthor_vm_submit *sub);
+
+/**
+ * panthor_vm_restore() - swap the VM's evicted BOs back in and re-map them
+ * (under the restore lock), without making the VM active.
+ * @vm: the VM.
+ * Return: 0 or the restore's errors.
+ */
+int panthor_vm_restore(struct panthor_vm *vm);
 
 /* ---- debug views and checks ------------------------------------------------------ */
 
