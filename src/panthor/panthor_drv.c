@@ -31,6 +31,7 @@
 #include "uapi/drm/panthor_drm.h"
 
 #include "dma/dma_fence.h"
+#include "dma/sync_file.h"
 #include "dma/syncobj.h"
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
@@ -380,6 +381,32 @@ done:
 }
 
 /* Copy an object out (panthor_set_uobj): min size check, min(usr, k) bytes, zero the rest. */
+/*
+ * copy_struct_from_user(): @usize bytes of the user's struct at @uptr into
+ * @kobj (@ksize bytes, already zeroed): the common prefix is copied, kernel
+ * fields beyond the user's size stay zero, and user bytes beyond the
+ * kernel's size must be zero (-E2BIG).
+ */
+static int copy_struct_in(void *kobj, size_t ksize, uint64_t uptr, uint32_t usize)
+{
+	const uint8_t *u = (const uint8_t *)(uintptr_t)uptr;
+	uint8_t buf[64];
+
+	if (u_copy_from_user(kobj, u, usize < ksize ? usize : ksize))
+		return -EFAULT;
+	for (size_t off = ksize; off < usize;) {
+		size_t n = usize - off < sizeof(buf) ? usize - off : sizeof(buf);
+
+		if (u_copy_from_user(buf, u + off, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i])
+				return -E2BIG;
+		off += n;
+	}
+	return 0;
+}
+
 static int set_uobj(uint64_t uptr, uint32_t usize, size_t min, const void *kobj, size_t ksize)
 {
 	void *u = (void *)(uintptr_t)uptr;
@@ -761,6 +788,13 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 	return err;
 }
 
+/*
+ * HANDLE_TO_FD: the kernel checks pad, then the flags (0 or EXPORT_SYNC_FILE
+ * exactly). Without a flag the syncobj itself becomes an fd (an unknown
+ * handle is -EINVAL, drm_syncobj_handle_to_fd()); with it, the handle's
+ * current fence becomes a sync file (an unknown handle is -ENOENT and a
+ * syncobj without a fence -EINVAL, both from drm_syncobj_find_fence()).
+ */
 static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_handle *h = data;
@@ -769,14 +803,15 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags & ~(uint32_t)DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
 		return -EINVAL;
-	if (!(h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
-		return -EOPNOTSUPP;	/* syncobj-as-fd export: not in src/dma */
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
-		return -EINVAL;
-	fd = drm_syncobj_export_sync_file(s, 0);
+		return h->flags ? -ENOENT : -EINVAL;
+	if (h->flags)
+		fd = drm_syncobj_export_sync_file(s, 0);
+	else
+		fd = drm_syncobj_get_fd(s);
 	drm_syncobj_put(s);
 	if (fd < 0)
 		return fd;
@@ -784,18 +819,40 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 	return 0;
 }
 
+/*
+ * FD_TO_HANDLE: without a flag, a syncobj fd (from this process, any file)
+ * gets a new handle in this file, written to @handle (a descriptor that is
+ * not a syncobj fd is -EINVAL); with IMPORT_SYNC_FILE the sync file's fence
+ * replaces the fence of the existing syncobj @handle: the fd is checked
+ * first (-EINVAL), then the handle (-ENOENT), as the kernel does.
+ */
 static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_handle *h = data;
 	struct drm_syncobj *s;
+	uint32_t handle;
 	int err;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags & ~(uint32_t)DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
 		return -EINVAL;
-	if (!(h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
-		return -EOPNOTSUPP;	/* syncobj-as-fd import: not in src/dma */
+	if (!h->flags) {
+		s = drm_syncobj_from_fd(h->fd);
+		if (IS_ERR(s)) {
+			u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a syncobj fd", h->fd);
+			return (int)PTR_ERR(s);
+		}
+		err = panthor_file_syncobj_install(file->pfile, s, &handle);
+		drm_syncobj_put(s);
+		if (!err)
+			h->handle = handle;
+		return err;
+	}
+	if (!sync_file_is_sync_file(h->fd)) {
+		u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a sync file", h->fd);
+		return -EINVAL;
+	}
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
 		return -ENOENT;
@@ -843,25 +900,33 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 	struct panthor_device *ptdev = file->dev->ptdev;
 	struct drm_panthor_timestamp_info ts;
 	struct timespec t0, t1;
-	uint32_t flags = 0;
+	uint32_t flags;
 	uint32_t cpu;
+	int err;
 
+	/*
+	 * 1.8: the user's struct is an input too. It is read as
+	 * copy_struct_from_user() does (the user's size, missing fields zero,
+	 * non-zero bytes beyond the kernel's struct -E2BIG); its flags select
+	 * what to sample, 0 meaning the 1.1 fields. The flags are written
+	 * back as given.
+	 */
 	memset(&ts, 0, sizeof(ts));
-	/* The 1.8 flags live beyond the 1.1 layout; read them if the user passed them. */
-	if (q->size >= offsetof(struct drm_panthor_timestamp_info, flags) + 4) {
-		if (u_copy_from_user(&flags, (const uint8_t *)(uintptr_t)q->pointer +
-				     offsetof(struct drm_panthor_timestamp_info, flags),
-				     sizeof(flags)))
-			return -EFAULT;
-	}
+	err = copy_struct_in(&ts, sizeof(ts), q->pointer, q->size);
+	if (err)
+		return err;
+	flags = ts.flags;
+	if ((flags & DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK) > DRM_PANTHOR_TIMESTAMP_CPU_MONOTONIC_RAW)
+		return -EINVAL;
 	if (flags & ~(uint32_t)(DRM_PANTHOR_TIMESTAMP_GPU | DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK |
 				DRM_PANTHOR_TIMESTAMP_GPU_OFFSET |
 				DRM_PANTHOR_TIMESTAMP_GPU_CYCLE_COUNT |
 				DRM_PANTHOR_TIMESTAMP_FREQ | DRM_PANTHOR_TIMESTAMP_DURATION))
 		return -EINVAL;
+	/* Every output field is written: a value not asked for reads 0. */
+	memset(&ts, 0, sizeof(ts));
+	ts.flags = flags;
 	cpu = flags & DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK;
-	if (cpu > DRM_PANTHOR_TIMESTAMP_CPU_MONOTONIC_RAW)
-		return -EINVAL;
 	/* 0: the 1.1 behaviour (frequency, timestamp, offset). */
 	if (!flags)
 		flags = DRM_PANTHOR_TIMESTAMP_GPU | DRM_PANTHOR_TIMESTAMP_GPU_OFFSET |
@@ -888,7 +953,6 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 	if (flags & DRM_PANTHOR_TIMESTAMP_DURATION)
 		ts.duration_nsec = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
 					      (t1.tv_nsec - t0.tv_nsec));
-	ts.flags = 0;
 	return set_uobj(q->pointer, q->size,
 			offsetof(struct drm_panthor_timestamp_info, current_timestamp) + 8,
 			&ts, sizeof(ts));
@@ -1285,12 +1349,14 @@ static const struct ioctl_desc panthor_ioctls[] = {
 
 API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long request, void *arg)
 {
-	_Alignas(16) uint8_t kdata[128];
+	_Alignas(16) uint8_t stack_kdata[128];
 	const struct ioctl_desc *d = NULL;
 	unsigned int nr = _IOC_NR(request);
 	size_t usize = _IOC_SIZE(request), in_size, out_size, ksize, drv_size;
+	uint8_t *kdata = stack_kdata;
 	int err;
 
+	/* Not a DRM request at all: what a file without this ioctl answers. */
 	if (_IOC_TYPE(request) != DRM_IOCTL_BASE)
 		return -ENOTTY;
 	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
@@ -1299,8 +1365,11 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 	} else if (nr < ARRAY_LEN(core_ioctls)) {
 		d = &core_ioctls[nr];
 	}
-	if (!d || !d->fn)
-		return -ENOTTY;
+	/* drm_ioctl(): a number beyond the tables, or without a handler, is -EINVAL. */
+	if (!d || !d->fn) {
+		u_dbg(MOD, "ioctl 0x%lx: unknown DRM ioctl number 0x%x", request, nr);
+		return -EINVAL;
+	}
 	if (d->no_render && file->render)
 		return -EACCES;
 	if (d->stub)
@@ -1318,14 +1387,23 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 		ksize = in_size;
 	if (out_size > ksize)
 		ksize = out_size;
-	if (ksize > sizeof(kdata))
-		return -EINVAL;
+	/* A user struct larger than the stack buffer is heap-copied, as drm_ioctl() does. */
+	if (ksize > sizeof(stack_kdata)) {
+		kdata = u_malloc(ksize);
+		if (!kdata)
+			return -ENOMEM;
+	}
 	memset(kdata, 0, ksize);
-	if (in_size && u_copy_from_user(kdata, arg, in_size))
-		return -EFAULT;
+	if (in_size && u_copy_from_user(kdata, arg, in_size)) {
+		err = -EFAULT;
+		goto out;
+	}
 	err = d->fn(file, kdata);
 	if (out_size && u_copy_to_user(arg, kdata, out_size))
 		err = -EFAULT;
+out:
+	if (kdata != stack_kdata)
+		u_free(kdata);
 	return err;
 }
 
