@@ -1393,11 +1393,13 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 		if (!kdata)
 			return -ENOMEM;
 	}
-	memset(kdata, 0, ksize);
 	if (in_size && u_copy_from_user(kdata, arg, in_size)) {
 		err = -EFAULT;
 		goto out;
 	}
+	/* Only what the user did not give is zeroed (usually nothing). */
+	if (ksize > in_size)
+		memset(kdata + in_size, 0, ksize - in_size);
 	err = d->fn(file, kdata);
 	if (out_size && u_copy_to_user(arg, kdata, out_size))
 		err = -EFAULT;
