@@ -662,24 +662,35 @@ out:
 	return err;
 }
 
+/*
+ * WAIT and TIMELINE_WAIT: the DRM core does not look at pad (since the
+ * deadline series it precedes deadline_nsec), and writes first_signaled
+ * only when the wait succeeds.
+ */
 static int syncobj_wait_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_wait *w = data;
+	uint32_t first = UINT32_MAX;
+	int err;
 
-	if (w->pad)
-		return -EINVAL;
-	return syncobj_wait_common(file, w->handles, 0, w->count_handles, w->flags,
-				   w->timeout_nsec, &w->first_signaled, false);
+	err = syncobj_wait_common(file, w->handles, 0, w->count_handles, w->flags,
+				  w->timeout_nsec, &first, false);
+	if (!err && w->count_handles)
+		w->first_signaled = first;
+	return err;
 }
 
 static int syncobj_timeline_wait_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_timeline_wait *w = data;
+	uint32_t first = UINT32_MAX;
+	int err;
 
-	if (w->pad)
-		return -EINVAL;
-	return syncobj_wait_common(file, w->handles, w->points, w->count_handles, w->flags,
-				   w->timeout_nsec, &w->first_signaled, true);
+	err = syncobj_wait_common(file, w->handles, w->points, w->count_handles, w->flags,
+				  w->timeout_nsec, &first, true);
+	if (!err && w->count_handles)
+		w->first_signaled = first;
+	return err;
 }
 
 static int syncobj_reset_signal(struct pantomime_file *file, void *data, bool signal)
@@ -770,16 +781,19 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 	struct drm_syncobj *src, *dst;
 	int err;
 
+	/* The kernel's order: pad, the destination, the flags, the source. */
 	if (t->pad)
 		return -EINVAL;
-	if (t->flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)
-		return -EINVAL;
-	src = panthor_file_syncobj_lookup(file->pfile, t->src_handle);
-	if (!src)
-		return -ENOENT;
 	dst = panthor_file_syncobj_lookup(file->pfile, t->dst_handle);
-	if (!dst) {
-		drm_syncobj_put(src);
+	if (!dst)
+		return -ENOENT;
+	if (t->flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT) {
+		drm_syncobj_put(dst);
+		return -EINVAL;
+	}
+	src = panthor_file_syncobj_lookup(file->pfile, t->src_handle);
+	if (!src) {
+		drm_syncobj_put(dst);
 		return -ENOENT;
 	}
 	err = drm_syncobj_transfer(dst, t->dst_point, src, t->src_point, t->flags);

@@ -883,6 +883,19 @@ T_TEST(syncobj_core, "uapi/client/syncobj-wait-reset-signal-transfer")
 				    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
 				    now_ns() + 5000000, NULL), ETIME);
 	T_ASSERT_ERRNO(syncobj_wait(fd, h, 2, 1u << 7, 0, NULL), EINVAL);
+	{
+		/* pad is not checked; first_signaled is written only on success. */
+		struct drm_syncobj_wait w = {
+			.handles = (uintptr_t)h, .count_handles = 2, .pad = 7,
+			.first_signaled = 1234,
+		};
+
+		T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w), EINVAL);
+		T_ASSERT_EQ_INT(w.first_signaled, 1234);
+		w.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
+		T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w));
+		T_ASSERT_EQ_INT(w.first_signaled, 1);
+	}
 
 	/* Signal, reset, transfer. */
 	{
@@ -900,6 +913,15 @@ T_TEST(syncobj_core, "uapi/client/syncobj-wait-reset-signal-transfer")
 		tr.pad = 0;
 		tr.flags = 1u << 4;
 		T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), EINVAL);
+		/* Order: an unknown destination before bad flags, bad flags before the source. */
+		tr.dst_handle = 4242;
+		T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), ENOENT);
+		tr.dst_handle = h[2];
+		tr.src_handle = 4242;
+		T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), EINVAL);
+		tr.flags = 0;
+		T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), ENOENT);
+		tr.src_handle = h[0];
 		/* Transferring a reset syncobj: no fence, -EINVAL. */
 		tr.flags = 0;
 		T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), EINVAL);
