@@ -1125,3 +1125,53 @@ T_TEST(device_fds, "uapi/client/device-fd-dup-close-lifecycle")
 	cl_end();
 }
 #endif
+
+T_TEST(vm_create_ranges, "uapi/client/vm-create-va-ranges-and-limits")
+{
+	struct drm_panthor_vm_create c = { 0 };
+	struct drm_panthor_vm_destroy d = { 0 };
+	uint32_t ids[32];
+	uint64_t def;
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	/* 0: the default range, written back; the kernel range sits above it. */
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_CREATE, &c));
+	T_ASSERT_NE_INT(c.id, 0);
+	def = c.user_va_range;
+	T_ASSERT_NE_U64(def, 0);
+	ids[0] = c.id;
+	/* A map at the top of the user range works, one page above it does not. */
+	{
+		uint64_t size = 4096;
+		uint32_t bo = bo_create(fd, &size, 0);
+
+		T_ASSERT_OK(bind1(fd, c.id, DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, bo, 0, def - 4096,
+				  4096));
+		T_ASSERT_ERRNO(bind1(fd, c.id, DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, bo, 0, def, 4096),
+			       EINVAL);
+	}
+	/* A given range is used (the kernel range is what is left, rounded down to a power of two). */
+	c.user_va_range = 1ull << 32;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_CREATE, &c));
+	T_ASSERT_LE_U64(1ull << 32, c.user_va_range);
+	ids[1] = c.id;
+	/* Flags, and a range leaving no room for the kernel's 256 MiB: -EINVAL. */
+	c.flags = 1;
+	c.user_va_range = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_CREATE, &c), EINVAL);
+	c.flags = 0;
+	c.user_va_range = ~0ull;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_CREATE, &c), EINVAL);
+	/* At most 32 VMs per file; a destroyed one frees its id. */
+	for (int i = 2; i < 32; i++)
+		ids[i] = vm_create(fd);
+	c.user_va_range = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_CREATE, &c), EBUSY);
+	d.id = ids[5];
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_DESTROY, &d));
+	T_ASSERT_EQ_INT(vm_create(fd), ids[5]);
+	cl_close(fd);
+	cl_end();
+}
