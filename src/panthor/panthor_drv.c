@@ -21,7 +21,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +71,7 @@ struct pantomime_device {
 	unsigned int nr_files;
 	struct pantomime_file **files;
 	unsigned int files_cap;
+	struct pantomime_file *master;
 };
 
 /* A fake offset handed out by BO_MMAP_OFFSET (one per BO and file). */
@@ -85,6 +88,7 @@ struct pantomime_file {
 	pthread_mutex_t lock;
 	struct fake_offset *offs;
 	unsigned int nr_offs;
+	bool is_master;
 };
 
 /* A live CPU mapping (the global registry pantomime_munmap() looks in). */
@@ -282,6 +286,15 @@ API_EXPORT int pantomime_file_open(struct pantomime_device *dev, bool render,
 		dev->files_cap = cap;
 	}
 	dev->files[dev->nr_files++] = file;
+	/*
+	 * drm_master_open(): the first open of the primary node while no file
+	 * is master becomes the master (render files never do); it may then
+	 * create high-priority groups.
+	 */
+	if (!render && !dev->master) {
+		dev->master = file;
+		file->is_master = true;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	file->dev = dev;
 	file->render = render;
@@ -306,6 +319,8 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 			break;
 		}
 	}
+	if (dev->master == file)
+		dev->master = NULL;
 	pthread_mutex_unlock(&dev->lock);
 	for (i = 0; i < file->nr_offs; i++)
 		panthor_gem_put(file->offs[i].bo);
@@ -972,6 +987,34 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 			&ts, sizeof(ts));
 }
 
+/* capable(CAP_SYS_NICE): the calling thread's effective capability set. */
+static bool capable_sys_nice(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE);
+}
+
+/*
+ * group_priority_permit() - may @file create groups of priority @prio?
+ * As panthor: LOW and MEDIUM always; HIGH and REALTIME with CAP_SYS_NICE
+ * or for the DRM master (the first open file of the primary node).
+ * Return: 0, -EINVAL for an unknown priority, -EACCES.
+ */
+static int group_priority_permit(struct pantomime_file *file, uint8_t prio)
+{
+	if (prio > PANTHOR_GROUP_PRIORITY_REALTIME)
+		return -EINVAL;
+	if (prio <= PANTHOR_GROUP_PRIORITY_MEDIUM)
+		return 0;
+	if (capable_sys_nice() || file->is_master)
+		return 0;
+	return -EACCES;
+}
+
 static int dev_query_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_panthor_dev_query *q = data;
@@ -1015,11 +1058,11 @@ static int dev_query_ioctl(struct pantomime_file *file, void *data)
 	case DRM_PANTHOR_DEV_QUERY_TIMESTAMP_INFO:
 		return query_timestamp(file, q);
 	case DRM_PANTHOR_DEV_QUERY_GROUP_PRIORITIES_INFO: {
-		/* Without CAP_SYS_NICE: LOW and MEDIUM. */
-		struct drm_panthor_group_priorities_info pi = {
-			.allowed_mask = (1 << PANTHOR_GROUP_PRIORITY_LOW) |
-					(1 << PANTHOR_GROUP_PRIORITY_MEDIUM),
-		};
+		struct drm_panthor_group_priorities_info pi = { .allowed_mask = 0 };
+
+		for (uint8_t prio = 0; prio <= PANTHOR_GROUP_PRIORITY_REALTIME; prio++)
+			if (!group_priority_permit(file, prio))
+				pi.allowed_mask |= (uint8_t)(1u << prio);
 
 		return set_uobj(q->pointer, q->size, sizeof(pi), &pi, sizeof(pi));
 	}

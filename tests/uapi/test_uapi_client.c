@@ -14,6 +14,7 @@
  * layer also checks the POSIX convention (-1 and errno) first.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1173,5 +1175,71 @@ T_TEST(vm_create_ranges, "uapi/client/vm-create-va-ranges-and-limits")
 	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_DESTROY, &d));
 	T_ASSERT_EQ_INT(vm_create(fd), ids[5]);
 	cl_close(fd);
+	cl_end();
+}
+
+/*
+ * Set or clear CAP_SYS_NICE in this thread's effective set (capabilities
+ * are per thread, and the ioctls run in this thread). Return: whether it
+ * was effective before; false and nothing changed when it is not permitted.
+ */
+static bool set_cap_sys_nice(bool on)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	bool was;
+
+	T_ASSERT_EQ_INT(syscall(SYS_capget, &hdr, d), 0);
+	was = d[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE);
+	if (!(d[CAP_TO_INDEX(CAP_SYS_NICE)].permitted & CAP_TO_MASK(CAP_SYS_NICE)))
+		return was;
+	if (on)
+		d[CAP_TO_INDEX(CAP_SYS_NICE)].effective |= CAP_TO_MASK(CAP_SYS_NICE);
+	else
+		d[CAP_TO_INDEX(CAP_SYS_NICE)].effective &= ~CAP_TO_MASK(CAP_SYS_NICE);
+	T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, d), 0);
+	return was;
+}
+
+static uint8_t allowed_priorities(int fd)
+{
+	struct drm_panthor_group_priorities_info pi;
+	struct drm_panthor_dev_query q = {
+		.type = DRM_PANTHOR_DEV_QUERY_GROUP_PRIORITIES_INFO, .size = sizeof(pi),
+		.pointer = (uintptr_t)&pi,
+	};
+
+	memset(&pi, 0xff, sizeof(pi));
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	T_ASSERT_EQ_INT(pi.pad[0] | pi.pad[1] | pi.pad[2], 0);
+	return pi.allowed_mask;
+}
+
+T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
+{
+	/* HIGH and REALTIME need CAP_SYS_NICE or the DRM master. */
+	int render, master, second, again;
+	bool had;
+
+	cl_begin();
+	had = set_cap_sys_nice(false);
+	render = cl_open("/dev/dri/renderD128");
+	master = cl_open("/dev/dri/card0");	/* the first primary file: master */
+	second = cl_open("/dev/dri/card0");
+	T_ASSERT_EQ_INT(allowed_priorities(render), 0x3);
+	T_ASSERT_EQ_INT(allowed_priorities(master), 0xf);
+	T_ASSERT_EQ_INT(allowed_priorities(second), 0x3);
+	/* Mastership is not handed over to open files; the next open takes it. */
+	cl_close(master);
+	T_ASSERT_EQ_INT(allowed_priorities(second), 0x3);
+	again = cl_open("/dev/dri/card0");
+	T_ASSERT_EQ_INT(allowed_priorities(again), 0xf);
+	/* With CAP_SYS_NICE (when this process may have it), everyone. */
+	if (set_cap_sys_nice(true) || had)
+		T_ASSERT_EQ_INT(allowed_priorities(render), 0xf);
+	set_cap_sys_nice(had);
+	cl_close(again);
+	cl_close(second);
+	cl_close(render);
 	cl_end();
 }
