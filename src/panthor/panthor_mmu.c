@@ -1565,6 +1565,13 @@ static int panthor_vm_prepare_unmap_op_ctx(struct panthor_vm_op_ctx *op_ctx, str
 	op_ctx->va.range = size;
 	op_ctx->flags = OP_TYPE_UNMAP;
 
+	/*
+	 * An unmap of the whole VA space (VM destruction) splits no VA: none
+	 * can straddle its edges. It preallocates nothing, so destroying a VM
+	 * cannot fail for lack of memory and leave its mappings behind.
+	 */
+	if (va == vm->base.start && size == vm->base.range)
+		return 0;
 	ret = panthor_vm_op_ctx_prealloc_vmas(op_ctx, 2);
 	if (!ret)
 		ret = panthor_vm_op_ctx_prealloc_pts(vm->ptdev, op_ctx, unmap_pt_count(va, size));
