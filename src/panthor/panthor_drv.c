@@ -35,6 +35,7 @@
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
 #include "mm/mm.h"
+#include "panthor/panthor_debug.h"
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
@@ -1508,6 +1509,16 @@ API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
 }
 
 /* ------------------------------------------------------------------ debug */
+
+struct panthor_device *pantomime_debug_ptdev(struct pantomime_device *dev)
+{
+	return dev->ptdev;
+}
+
+struct panthor_file *pantomime_debug_pfile(struct pantomime_file *file)
+{
+	return file->pfile;
+}
 
 static void print_line(void *arg, const char *line)
 {
