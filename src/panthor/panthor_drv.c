@@ -774,9 +774,10 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 		return -EINVAL;
 	if (!(h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
 		return -EOPNOTSUPP;	/* syncobj-as-fd export: not in src/dma */
+	/* drm_syncobj_find_fence(): an unknown handle is -ENOENT. */
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
-		return -EINVAL;
+		return -ENOENT;
 	fd = drm_syncobj_export_sync_file(s, 0);
 	drm_syncobj_put(s);
 	if (fd < 0)

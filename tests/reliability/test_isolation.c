@@ -244,7 +244,7 @@ T_TEST(handles, "reliability/isolation/handles-are-per-file")
 	sw.handles = (uintptr_t)&sc.handle;
 	T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_SYNCOBJ_WAIT, &sw), ENOENT);
 	sh.handle = sc.handle;
-	T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &sh), EINVAL);
+	T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &sh), ENOENT);
 	{
 		struct drm_panthor_sync_op sync = {
 			.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
