@@ -31,6 +31,7 @@
 #include "uapi/drm/panthor_drm.h"
 
 #include "dma/dma_fence.h"
+#include "dma/sync_file.h"
 #include "dma/syncobj.h"
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
@@ -798,6 +799,9 @@ static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 		return -EINVAL;
 	if (!(h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
 		return -EOPNOTSUPP;	/* syncobj-as-fd import: not in src/dma */
+	/* As drm_syncobj_import_sync_file_fence(): the fd is checked before the handle. */
+	if (!sync_file_is_sync_file(h->fd))
+		return -EINVAL;
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
 		return -ENOENT;
