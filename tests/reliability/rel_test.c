@@ -3,6 +3,7 @@
  * Helpers of the reliability suite (rel_test.h).
  */
 #include "rel_test.h"
+#include "rel_leaves.h"
 
 #include <errno.h>
 #include <string.h>
@@ -211,9 +212,15 @@ void rel_world_check(struct rel_world *w)
 {
 	unsigned long v;
 
-	for (int i = 0; i < 2; i++)
-		if (w->f[i].file)
-			rel_check_file(w, &w->f[i]);
+	for (int i = 0; i < 2; i++) {
+		char why[256];
+
+		if (!w->f[i].file)
+			continue;
+		rel_check_file(w, &w->f[i]);
+		T_ASSERT_MSG(!rel_check_leaves(w->f[i].file, w->f[!i].file, NULL, why, sizeof(why)),
+			     "file %d: %s", i, why);
+	}
 	T_ASSERT_OK(mm_validate());
 	v = rel_checker_violations(w);
 	if (v) {

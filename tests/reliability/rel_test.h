@@ -66,7 +66,10 @@ void rel_world_init(struct rel_world *w, uint64_t memory, uint64_t swap);
  */
 void rel_world_fini(struct rel_world *w);
 
-/** rel_world_check() - every invariant: rel_check_file() for both files, mm_validate(), no checker violation. */
+/**
+ * rel_world_check() - every invariant: rel_check_file() and the isolation
+ * walk (rel_leaves.h) for both files, mm_validate(), no checker violation.
+ */
 void rel_world_check(struct rel_world *w);
 /** rel_check_file() - validate every VM of the file and its witness bytes. */
 void rel_check_file(struct rel_world *w, struct rel_file *f);

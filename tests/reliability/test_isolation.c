@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "rel_leaves.h"
 #include "rel_test.h"
 #include "t_harness.h"
 #include "mm/mm.h"
@@ -29,58 +30,17 @@
 
 /* --------------------------------------------------------------- leaf walk */
 
-struct leaf_check {
-	uint32_t dummy_id;	/* the file's own dummy (0: none yet) */
-	uint32_t other_dummy_id;
-	unsigned long leaves;
-	unsigned long sparse;
-	char why[160];
-};
-
-static int check_leaf(void *arg, const struct panthor_vm_leaf *l)
+/* Walk every VM of both files; Return: leaves seen. */
+static unsigned long walk_all(struct rel_world *w, unsigned long *sparse)
 {
-	struct leaf_check *lc = arg;
-	const struct mm_frame *f;
+	struct rel_leaf_stats st = { 0 };
+	char why[256];
 
-	lc->leaves++;
-	if (!mm_pa_valid(l->pa)) {
-		snprintf(lc->why, sizeof(lc->why), "leaf 0x%" PRIx64 " -> 0x%" PRIx64
-			 " outside the arena", l->iova, (uint64_t)l->pa);
-		return -1;
-	}
-	f = mm_frame(l->pa);
-	if (!l->va_bo_id) {
-		snprintf(lc->why, sizeof(lc->why), "leaf 0x%" PRIx64 " with no VA over it", l->iova);
-		return -1;
-	}
-	if (f->state != MM_FRAME_ALLOCATED || f->owner_id != l->va_bo_id) {
-		snprintf(lc->why, sizeof(lc->why), "leaf 0x%" PRIx64 " -> frame of owner %u (state %u),"
-			 " the VA's BO is %u", l->iova, f->owner_id, f->state, l->va_bo_id);
-		return -1;
-	}
-	if (l->pa != l->va_pa) {
-		snprintf(lc->why, sizeof(lc->why), "leaf 0x%" PRIx64 " -> 0x%" PRIx64 ", the VA's "
-			 "backing is at 0x%" PRIx64, l->iova, (uint64_t)l->pa, (uint64_t)l->va_pa);
-		return -1;
-	}
-	if (l->va_sparse) {
-		lc->sparse++;
-		if (f->owner_kind != MM_OWNER_DUMMY || l->va_bo_id != lc->dummy_id) {
-			snprintf(lc->why, sizeof(lc->why), "sparse leaf 0x%" PRIx64 " -> dummy %u, the "
-				 "file's is %u", l->iova, l->va_bo_id, lc->dummy_id);
-			return -1;
-		}
-	} else if (f->owner_kind != MM_OWNER_BO) {
-		snprintf(lc->why, sizeof(lc->why), "leaf 0x%" PRIx64 " -> frame of kind %u",
-			 l->iova, f->owner_kind);
-		return -1;
-	}
-	if (l->va_bo_id == lc->other_dummy_id) {
-		snprintf(lc->why, sizeof(lc->why), "leaf 0x%" PRIx64 " -> the other file's dummy",
-			 l->iova);
-		return -1;
-	}
-	return 0;
+	for (int i = 0; i < 2; i++)
+		T_ASSERT_MSG(!rel_check_leaves(w->f[i].file, w->f[!i].file, &st, why, sizeof(why)),
+			     "file %d: %s", i, why);
+	*sparse = st.sparse;
+	return st.leaves;
 }
 
 static uint32_t dummy_id(struct rel_world *w, int i)
@@ -88,32 +48,6 @@ static uint32_t dummy_id(struct rel_world *w, int i)
 	struct panthor_file *pfile = pantomime_debug_pfile(w->f[i].file);
 
 	return pfile->dummy ? pfile->dummy->id : 0;
-}
-
-/* Walk every VM of both files; Return: leaves seen. */
-static unsigned long walk_all(struct rel_world *w, unsigned long *sparse)
-{
-	unsigned long total = 0;
-
-	*sparse = 0;
-	for (int i = 0; i < 2; i++) {
-		struct panthor_file *pfile = pantomime_debug_pfile(w->f[i].file);
-		struct leaf_check lc = { .dummy_id = dummy_id(w, i), .other_dummy_id = dummy_id(w, !i) };
-
-		for (uint32_t id = 1; id <= PANTHOR_MAX_VMS_PER_FILE; id++) {
-			struct panthor_vm *vm = panthor_vm_pool_get_vm(&pfile->vms, id);
-			int ret;
-
-			if (!vm)
-				continue;
-			ret = panthor_vm_walk_leaves(vm, check_leaf, &lc);
-			panthor_vm_put(vm);
-			T_ASSERT_MSG(!ret, "file %d VM %u: %s", i, id, lc.why);
-		}
-		total += lc.leaves;
-		*sparse += lc.sparse;
-	}
-	return total;
 }
 
 T_TEST(leaves, "reliability/isolation/every-leaf-in-its-vm")
@@ -175,19 +109,19 @@ T_TEST(leaves, "reliability/isolation/every-leaf-in-its-vm")
 		struct panthor_file *pfile = pantomime_debug_pfile(w.f[1].file);
 		struct panthor_vm *v = panthor_vm_pool_get_vm(&pfile->vms, vm[1][0]);
 		phys_addr_t pa = panthor_vm_lookup_pa(v, 128 * MiB + 4096 * 3, NULL);
-		struct leaf_check lc = { .dummy_id = dummy_id(&w, 1) };
 		struct mm_frame *f;
 		uint32_t owner;
+		char why[256];
 
 		T_ASSERT_NOT_NULL(v);
 		T_ASSERT_NE_U64(pa, 0);
+		panthor_vm_put(v);
 		f = mm_frame(pa);
 		owner = f->owner_id;
 		f->owner_id = owner + 1000;
-		T_ASSERT_NE_INT(panthor_vm_walk_leaves(v, check_leaf, &lc), 0);
+		T_ASSERT_NE_INT(rel_check_leaves(w.f[1].file, w.f[0].file, NULL, why, sizeof(why)), 0);
 		f->owner_id = owner;
-		T_ASSERT_OK(panthor_vm_walk_leaves(v, check_leaf, &lc));
-		panthor_vm_put(v);
+		T_ASSERT_OK(rel_check_leaves(w.f[1].file, w.f[0].file, NULL, why, sizeof(why)));
 	}
 	rel_world_fini(&w);
 }
