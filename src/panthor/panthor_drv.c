@@ -39,6 +39,7 @@
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
 #include "mm/mm.h"
+#include "panthor/panthor_debug.h"
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
@@ -1457,7 +1458,7 @@ struct ioctl_desc {
 	bool no_render;	/* not DRM_RENDER_ALLOW: -EACCES on a render node */
 };
 
-#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false }
+#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false, false }
 static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_VERSION, drm_version_ioctl),
 	CORE(DRM_IOCTL_GET_CAP, drm_get_cap_ioctl),
@@ -1477,8 +1478,8 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, syncobj_timeline_signal_ioctl),
 };
 
-#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false }
-#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true }
+#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
+#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true, false }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1743,6 +1744,16 @@ API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
 }
 
 /* ------------------------------------------------------------------ debug */
+
+struct panthor_device *pantomime_debug_ptdev(struct pantomime_device *dev)
+{
+	return dev->ptdev;
+}
+
+struct panthor_file *pantomime_debug_pfile(struct pantomime_file *file)
+{
+	return file->pfile;
+}
 
 static void print_line(void *arg, const char *line)
 {
