@@ -7,21 +7,24 @@
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
  * size. Unknown numbers give -ENOTTY (pantomime.h); panthor requests this
- * driver version defines but pantomime does not implement yet (GROUP_*,
- * TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line.
+ * driver version defines but pantomime does not implement yet
+ * (TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line. The GROUP_*
+ * ioctls copy their arrays in and call panthor_sched.c.
  *
  * CPU mappings of BOs are eager: the BO is pinned while mapped and each
  * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
  * arena fd inside one reserved range. Eviction of mmapped BOs comes with
- * the GEM issue. The user MMIO flush-ID page is a private read-only page
- * filled with LATEST_FLUSH_ID when it is mapped (it does not follow later
- * flushes).
+ * the GEM issue. The user MMIO flush-ID page is the model's flush-ID page
+ * (hw_flush_id_page_fd()) mapped shared and read-only: its first word is
+ * LATEST_FLUSH_ID, live.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,14 +34,17 @@
 #include "uapi/drm/panthor_drm.h"
 
 #include "dma/dma_fence.h"
+#include "dma/sync_file.h"
 #include "dma/syncobj.h"
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
 #include "mm/mm.h"
+#include "panthor/panthor_debug.h"
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
 #include "panthor/panthor_mmu.h"
+#include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_fault.h"
@@ -69,6 +75,7 @@ struct pantomime_device {
 	unsigned int nr_files;
 	struct pantomime_file **files;
 	unsigned int files_cap;
+	struct pantomime_file *master;
 };
 
 /* A fake offset handed out by BO_MMAP_OFFSET (one per BO and file). */
@@ -85,6 +92,7 @@ struct pantomime_file {
 	pthread_mutex_t lock;
 	struct fake_offset *offs;
 	unsigned int nr_offs;
+	bool is_master;
 };
 
 /* A live CPU mapping (the global registry pantomime_munmap() looks in). */
@@ -282,6 +290,15 @@ API_EXPORT int pantomime_file_open(struct pantomime_device *dev, bool render,
 		dev->files_cap = cap;
 	}
 	dev->files[dev->nr_files++] = file;
+	/*
+	 * drm_master_open(): the first open of the primary node while no file
+	 * is master becomes the master (render files never do); it may then
+	 * create high-priority groups.
+	 */
+	if (!render && !dev->master) {
+		dev->master = file;
+		file->is_master = true;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	file->dev = dev;
 	file->render = render;
@@ -306,6 +323,8 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 			break;
 		}
 	}
+	if (dev->master == file)
+		dev->master = NULL;
 	pthread_mutex_unlock(&dev->lock);
 	for (i = 0; i < file->nr_offs; i++)
 		panthor_gem_put(file->offs[i].bo);
@@ -381,6 +400,32 @@ done:
 }
 
 /* Copy an object out (panthor_set_uobj): min size check, min(usr, k) bytes, zero the rest. */
+/*
+ * copy_struct_from_user(): @usize bytes of the user's struct at @uptr into
+ * @kobj (@ksize bytes, already zeroed): the common prefix is copied, kernel
+ * fields beyond the user's size stay zero, and user bytes beyond the
+ * kernel's size must be zero (-E2BIG).
+ */
+static int copy_struct_in(void *kobj, size_t ksize, uint64_t uptr, uint32_t usize)
+{
+	const uint8_t *u = (const uint8_t *)(uintptr_t)uptr;
+	uint8_t buf[64];
+
+	if (u_copy_from_user(kobj, u, usize < ksize ? usize : ksize))
+		return -EFAULT;
+	for (size_t off = ksize; off < usize;) {
+		size_t n = usize - off < sizeof(buf) ? usize - off : sizeof(buf);
+
+		if (u_copy_from_user(buf, u + off, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i])
+				return -E2BIG;
+		off += n;
+	}
+	return 0;
+}
+
 static int set_uobj(uint64_t uptr, uint32_t usize, size_t min, const void *kobj, size_t ksize)
 {
 	void *u = (void *)(uintptr_t)uptr;
@@ -636,24 +681,35 @@ out:
 	return err;
 }
 
+/*
+ * WAIT and TIMELINE_WAIT: the DRM core does not look at pad (since the
+ * deadline series it precedes deadline_nsec), and writes first_signaled
+ * only when the wait succeeds.
+ */
 static int syncobj_wait_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_wait *w = data;
+	uint32_t first = UINT32_MAX;
+	int err;
 
-	if (w->pad)
-		return -EINVAL;
-	return syncobj_wait_common(file, w->handles, 0, w->count_handles, w->flags,
-				   w->timeout_nsec, &w->first_signaled, false);
+	err = syncobj_wait_common(file, w->handles, 0, w->count_handles, w->flags,
+				  w->timeout_nsec, &first, false);
+	if (!err && w->count_handles)
+		w->first_signaled = first;
+	return err;
 }
 
 static int syncobj_timeline_wait_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_timeline_wait *w = data;
+	uint32_t first = UINT32_MAX;
+	int err;
 
-	if (w->pad)
-		return -EINVAL;
-	return syncobj_wait_common(file, w->handles, w->points, w->count_handles, w->flags,
-				   w->timeout_nsec, &w->first_signaled, true);
+	err = syncobj_wait_common(file, w->handles, w->points, w->count_handles, w->flags,
+				  w->timeout_nsec, &first, true);
+	if (!err && w->count_handles)
+		w->first_signaled = first;
+	return err;
 }
 
 static int syncobj_reset_signal(struct pantomime_file *file, void *data, bool signal)
@@ -744,16 +800,19 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 	struct drm_syncobj *src, *dst;
 	int err;
 
+	/* The kernel's order: pad, the destination, the flags, the source. */
 	if (t->pad)
 		return -EINVAL;
-	if (t->flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)
-		return -EINVAL;
-	src = panthor_file_syncobj_lookup(file->pfile, t->src_handle);
-	if (!src)
-		return -ENOENT;
 	dst = panthor_file_syncobj_lookup(file->pfile, t->dst_handle);
-	if (!dst) {
-		drm_syncobj_put(src);
+	if (!dst)
+		return -ENOENT;
+	if (t->flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT) {
+		drm_syncobj_put(dst);
+		return -EINVAL;
+	}
+	src = panthor_file_syncobj_lookup(file->pfile, t->src_handle);
+	if (!src) {
+		drm_syncobj_put(dst);
 		return -ENOENT;
 	}
 	err = drm_syncobj_transfer(dst, t->dst_point, src, t->src_point, t->flags);
@@ -762,6 +821,13 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 	return err;
 }
 
+/*
+ * HANDLE_TO_FD: the kernel checks pad, then the flags (0 or EXPORT_SYNC_FILE
+ * exactly). Without a flag the syncobj itself becomes an fd (an unknown
+ * handle is -EINVAL, drm_syncobj_handle_to_fd()); with it, the handle's
+ * current fence becomes a sync file (an unknown handle is -ENOENT and a
+ * syncobj without a fence -EINVAL, both from drm_syncobj_find_fence()).
+ */
 static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_handle *h = data;
@@ -770,14 +836,15 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags & ~(uint32_t)DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
 		return -EINVAL;
-	if (!(h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
-		return -EOPNOTSUPP;	/* syncobj-as-fd export: not in src/dma */
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
-		return -EINVAL;
-	fd = drm_syncobj_export_sync_file(s, 0);
+		return h->flags ? -ENOENT : -EINVAL;
+	if (h->flags)
+		fd = drm_syncobj_export_sync_file(s, 0);
+	else
+		fd = drm_syncobj_get_fd(s);
 	drm_syncobj_put(s);
 	if (fd < 0)
 		return fd;
@@ -785,18 +852,40 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 	return 0;
 }
 
+/*
+ * FD_TO_HANDLE: without a flag, a syncobj fd (from this process, any file)
+ * gets a new handle in this file, written to @handle (a descriptor that is
+ * not a syncobj fd is -EINVAL); with IMPORT_SYNC_FILE the sync file's fence
+ * replaces the fence of the existing syncobj @handle: the fd is checked
+ * first (-EINVAL), then the handle (-ENOENT), as the kernel does.
+ */
 static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_handle *h = data;
 	struct drm_syncobj *s;
+	uint32_t handle;
 	int err;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags & ~(uint32_t)DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
 		return -EINVAL;
-	if (!(h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
-		return -EOPNOTSUPP;	/* syncobj-as-fd import: not in src/dma */
+	if (!h->flags) {
+		s = drm_syncobj_from_fd(h->fd);
+		if (IS_ERR(s)) {
+			u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a syncobj fd", h->fd);
+			return (int)PTR_ERR(s);
+		}
+		err = panthor_file_syncobj_install(file->pfile, s, &handle);
+		drm_syncobj_put(s);
+		if (!err)
+			h->handle = handle;
+		return err;
+	}
+	if (!sync_file_is_sync_file(h->fd)) {
+		u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a sync file", h->fd);
+		return -EINVAL;
+	}
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
 		return -ENOENT;
@@ -844,25 +933,33 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 	struct panthor_device *ptdev = file->dev->ptdev;
 	struct drm_panthor_timestamp_info ts;
 	struct timespec t0, t1;
-	uint32_t flags = 0;
+	uint32_t flags;
 	uint32_t cpu;
+	int err;
 
+	/*
+	 * 1.8: the user's struct is an input too. It is read as
+	 * copy_struct_from_user() does (the user's size, missing fields zero,
+	 * non-zero bytes beyond the kernel's struct -E2BIG); its flags select
+	 * what to sample, 0 meaning the 1.1 fields. The flags are written
+	 * back as given.
+	 */
 	memset(&ts, 0, sizeof(ts));
-	/* The 1.8 flags live beyond the 1.1 layout; read them if the user passed them. */
-	if (q->size >= offsetof(struct drm_panthor_timestamp_info, flags) + 4) {
-		if (u_copy_from_user(&flags, (const uint8_t *)(uintptr_t)q->pointer +
-				     offsetof(struct drm_panthor_timestamp_info, flags),
-				     sizeof(flags)))
-			return -EFAULT;
-	}
+	err = copy_struct_in(&ts, sizeof(ts), q->pointer, q->size);
+	if (err)
+		return err;
+	flags = ts.flags;
+	if ((flags & DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK) > DRM_PANTHOR_TIMESTAMP_CPU_MONOTONIC_RAW)
+		return -EINVAL;
 	if (flags & ~(uint32_t)(DRM_PANTHOR_TIMESTAMP_GPU | DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK |
 				DRM_PANTHOR_TIMESTAMP_GPU_OFFSET |
 				DRM_PANTHOR_TIMESTAMP_GPU_CYCLE_COUNT |
 				DRM_PANTHOR_TIMESTAMP_FREQ | DRM_PANTHOR_TIMESTAMP_DURATION))
 		return -EINVAL;
+	/* Every output field is written: a value not asked for reads 0. */
+	memset(&ts, 0, sizeof(ts));
+	ts.flags = flags;
 	cpu = flags & DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK;
-	if (cpu > DRM_PANTHOR_TIMESTAMP_CPU_MONOTONIC_RAW)
-		return -EINVAL;
 	/* 0: the 1.1 behaviour (frequency, timestamp, offset). */
 	if (!flags)
 		flags = DRM_PANTHOR_TIMESTAMP_GPU | DRM_PANTHOR_TIMESTAMP_GPU_OFFSET |
@@ -889,10 +986,37 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 	if (flags & DRM_PANTHOR_TIMESTAMP_DURATION)
 		ts.duration_nsec = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
 					      (t1.tv_nsec - t0.tv_nsec));
-	ts.flags = 0;
 	return set_uobj(q->pointer, q->size,
 			offsetof(struct drm_panthor_timestamp_info, current_timestamp) + 8,
 			&ts, sizeof(ts));
+}
+
+/* capable(CAP_SYS_NICE): the calling thread's effective capability set. */
+static bool capable_sys_nice(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE);
+}
+
+/*
+ * group_priority_permit() - may @file create groups of priority @prio?
+ * As panthor: LOW and MEDIUM always; HIGH and REALTIME with CAP_SYS_NICE
+ * or for the DRM master (the first open file of the primary node).
+ * Return: 0, -EINVAL for an unknown priority, -EACCES.
+ */
+static int group_priority_permit(struct pantomime_file *file, uint8_t prio)
+{
+	if (prio > PANTHOR_GROUP_PRIORITY_REALTIME)
+		return -EINVAL;
+	if (prio <= PANTHOR_GROUP_PRIORITY_MEDIUM)
+		return 0;
+	if (capable_sys_nice() || file->is_master)
+		return 0;
+	return -EACCES;
 }
 
 static int dev_query_ioctl(struct pantomime_file *file, void *data)
@@ -938,11 +1062,11 @@ static int dev_query_ioctl(struct pantomime_file *file, void *data)
 	case DRM_PANTHOR_DEV_QUERY_TIMESTAMP_INFO:
 		return query_timestamp(file, q);
 	case DRM_PANTHOR_DEV_QUERY_GROUP_PRIORITIES_INFO: {
-		/* Without CAP_SYS_NICE: LOW and MEDIUM. */
-		struct drm_panthor_group_priorities_info pi = {
-			.allowed_mask = (1 << PANTHOR_GROUP_PRIORITY_LOW) |
-					(1 << PANTHOR_GROUP_PRIORITY_MEDIUM),
-		};
+		struct drm_panthor_group_priorities_info pi = { .allowed_mask = 0 };
+
+		for (uint8_t prio = 0; prio <= PANTHOR_GROUP_PRIORITY_REALTIME; prio++)
+			if (!group_priority_permit(file, prio))
+				pi.allowed_mask |= (uint8_t)(1u << prio);
 
 		return set_uobj(q->pointer, q->size, sizeof(pi), &pi, sizeof(pi));
 	}
@@ -1228,6 +1352,101 @@ static int group_stub(struct pantomime_file *file, void *data)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ groups */
+
+static int group_create_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_create *c = data;
+	struct drm_panthor_queue_create *queues = NULL;
+	uint32_t handle;
+	int err;
+
+	if (!c->queues.count || c->queues.count > PANTHOR_MAX_QUEUES_PER_GROUP)
+		return -EINVAL;
+	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
+	if (err)
+		return err;
+	/* pantomime's files have neither CAP_SYS_NICE nor DRM master. */
+	err = panthor_group_create(file->pfile, c, queues, false, &handle);
+	if (!err)
+		c->group_handle = handle;
+	u_free(queues);
+	return err;
+}
+
+static int group_destroy_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_destroy *d = data;
+
+	if (d->pad)
+		return -EINVAL;
+	return panthor_group_destroy(file->pfile, d->group_handle);
+}
+
+static int group_get_state_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_get_state *g = data;
+	uint32_t state, fatal;
+	int err;
+
+	if (g->pad)
+		return -EINVAL;
+	err = panthor_group_get_state(file->pfile, g->group_handle, &state, &fatal);
+	if (err)
+		return err;
+	g->state = state;
+	g->fatal_queues = fatal;
+	return 0;
+}
+
+static int group_submit_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_submit *s = data;
+	struct drm_panthor_queue_submit *uq = NULL;
+	struct panthor_queue_submit_args *jobs = NULL;
+	struct drm_panthor_sync_op **syncs = NULL;
+	uint32_t count = s->queue_submits.count, i;
+	int err;
+
+	if (s->pad)
+		return -EINVAL;
+	err = get_obj_array(&s->queue_submits, sizeof(*uq), sizeof(*uq), (void **)&uq);
+	if (err)
+		return err;
+	if (!count)
+		return 0;
+	jobs = u_calloc(count, sizeof(*jobs));
+	syncs = u_calloc(count, sizeof(*syncs));
+	if (!jobs || !syncs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
+				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
+		if (err)
+			goto out;
+		jobs[i].queue_index = uq[i].queue_index;
+		jobs[i].stream_size = uq[i].stream_size;
+		jobs[i].stream_addr = uq[i].stream_addr;
+		jobs[i].latest_flush = uq[i].latest_flush;
+		jobs[i].pad = uq[i].pad;
+		/* drm_panthor_sync_op and panthor_sync_op_args have the same layout. */
+		jobs[i].syncs = (const struct panthor_sync_op_args *)syncs[i];
+		jobs[i].syncs_count = uq[i].syncs.count;
+	}
+	err = panthor_group_submit(file->pfile, s->group_handle, jobs, count);
+out:
+	if (syncs) {
+		for (i = 0; i < count; i++)
+			u_free(syncs[i]);
+	}
+	u_free(syncs);
+	u_free(jobs);
+	u_free(uq);
+	return err;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef int (*ioctl_fn)(struct pantomime_file *file, void *data);
@@ -1240,7 +1459,7 @@ struct ioctl_desc {
 	bool no_render;	/* not DRM_RENDER_ALLOW: -EACCES on a render node */
 };
 
-#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false }
+#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false, false }
 static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_VERSION, drm_version_ioctl),
 	CORE(DRM_IOCTL_GET_CAP, drm_get_cap_ioctl),
@@ -1260,8 +1479,8 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, syncobj_timeline_signal_ioctl),
 };
 
-#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false }
-#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true }
+#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
+#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true, false }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1270,10 +1489,10 @@ static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_VM_GET_STATE, vm_get_state_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_CREATE, bo_create_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, bo_mmap_offset_ioctl),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_CREATE),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_DESTROY),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_SUBMIT),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_GET_STATE),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_CREATE, group_create_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_DESTROY, group_destroy_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, group_submit_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_GET_STATE, group_get_state_ioctl),
 	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE),
 	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY),
 	DRV(DRM_IOCTL_PANTHOR_BO_SET_LABEL, bo_set_label_ioctl),
@@ -1286,12 +1505,14 @@ static const struct ioctl_desc panthor_ioctls[] = {
 
 API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long request, void *arg)
 {
-	_Alignas(16) uint8_t kdata[128];
+	_Alignas(16) uint8_t stack_kdata[128];
 	const struct ioctl_desc *d = NULL;
 	unsigned int nr = _IOC_NR(request);
 	size_t usize = _IOC_SIZE(request), in_size, out_size, ksize, drv_size;
+	uint8_t *kdata = stack_kdata;
 	int err;
 
+	/* Not a DRM request at all: what a file without this ioctl answers. */
 	if (_IOC_TYPE(request) != DRM_IOCTL_BASE)
 		return -ENOTTY;
 	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
@@ -1300,8 +1521,11 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 	} else if (nr < ARRAY_LEN(core_ioctls)) {
 		d = &core_ioctls[nr];
 	}
-	if (!d || !d->fn)
-		return -ENOTTY;
+	/* drm_ioctl(): a number beyond the tables, or without a handler, is -EINVAL. */
+	if (!d || !d->fn) {
+		u_dbg(MOD, "ioctl 0x%lx: unknown DRM ioctl number 0x%x", request, nr);
+		return -EINVAL;
+	}
 	if (d->no_render && file->render)
 		return -EACCES;
 	if (d->stub)
@@ -1319,14 +1543,25 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 		ksize = in_size;
 	if (out_size > ksize)
 		ksize = out_size;
-	if (ksize > sizeof(kdata))
-		return -EINVAL;
-	memset(kdata, 0, ksize);
-	if (in_size && u_copy_from_user(kdata, arg, in_size))
-		return -EFAULT;
+	/* A user struct larger than the stack buffer is heap-copied, as drm_ioctl() does. */
+	if (ksize > sizeof(stack_kdata)) {
+		kdata = u_malloc(ksize);
+		if (!kdata)
+			return -ENOMEM;
+	}
+	if (in_size && u_copy_from_user(kdata, arg, in_size)) {
+		err = -EFAULT;
+		goto out;
+	}
+	/* Only what the user did not give is zeroed (usually nothing). */
+	if (ksize > in_size)
+		memset(kdata + in_size, 0, ksize - in_size);
 	err = d->fn(file, kdata);
 	if (out_size && u_copy_to_user(arg, kdata, out_size))
 		err = -EFAULT;
+out:
+	if (kdata != stack_kdata)
+		u_free(kdata);
 	return err;
 }
 
@@ -1344,25 +1579,26 @@ static int map_flush_id_page(struct pantomime_file *file, void *addr, size_t len
 			     int flags, void **out)
 {
 	struct cpu_mapping *m;
-	uint32_t id;
+	int fd;
 	uint8_t *p;
 
 	if (len != PAGE_4K)
 		return -EINVAL;
 	if (prot & (PROT_WRITE | PROT_EXEC))
 		return -EACCES;
+	fd = hw_flush_id_page_fd(file->dev->ptdev->hw);
+	if (fd < 0)
+		return fd;
 	m = u_calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	p = mmap(addr, PAGE_4K, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | (flags & MAP_FIXED), -1, 0);
+	/* The model's page, shared read-only: it follows every later flush. */
+	p = mmap(addr, PAGE_4K, prot & PROT_READ ? PROT_READ : PROT_NONE,
+		 MAP_SHARED | (flags & MAP_FIXED), fd, 0);
 	if (p == MAP_FAILED) {
 		u_free(m);
 		return -ENOMEM;
 	}
-	id = gpu_read(file->dev->ptdev, HW_LATEST_FLUSH_ID);
-	memcpy(p, &id, sizeof(id));
-	mprotect(p, PAGE_4K, prot & PROT_READ ? PROT_READ : PROT_NONE);
 	m->addr = p;
 	m->len = m->mapped = PAGE_4K;
 	maps_add(m);
@@ -1509,6 +1745,16 @@ API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
 }
 
 /* ------------------------------------------------------------------ debug */
+
+struct panthor_device *pantomime_debug_ptdev(struct pantomime_device *dev)
+{
+	return dev->ptdev;
+}
+
+struct panthor_file *pantomime_debug_pfile(struct pantomime_file *file)
+{
+	return file->pfile;
+}
 
 static void print_line(void *arg, const char *line)
 {

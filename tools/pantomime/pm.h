@@ -137,6 +137,12 @@ int pm_parse_dump(const char *s, unsigned int *mask);
 /** pm_self_dir() - the directory of the running executable, into @buf. Return: 0 or -errno. */
 int pm_self_dir(char *buf, size_t len);
 
+/**
+ * pm_find_shim() - find libpantomime-shim.so: $PANTOMIME_SHIM, the build tree, next to
+ * the executable, the install libdir. Return: 0 and the path in @out, or -ENOENT.
+ */
+int pm_find_shim(char *out, size_t len);
+
 /** pm_cmd_stress() - `pantomime stress`. Return: exit status. */
 int pm_cmd_stress(int argc, char **argv);
 /** pm_cmd_run() - `pantomime run`. Return: exit status. */

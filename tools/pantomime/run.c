@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"violation, else 0; 2 for bad usage.\n");
 }
 
-static int find_shim(char *out, size_t len)
+int pm_find_shim(char *out, size_t len)
 {
 	const char *env = getenv("PANTOMIME_SHIM");
 	char dir[PATH_MAX - 64];
@@ -158,7 +158,7 @@ int pm_cmd_run(int argc, char **argv)
 	}
 	if (i >= argc - 1)
 		return pm_usage_error("run", "no command given (pantomime run [OPTIONS] -- COMMAND)");
-	if (find_shim(shim, sizeof(shim))) {
+	if (pm_find_shim(shim, sizeof(shim))) {
 		fprintf(stderr, "pantomime run: cannot find libpantomime-shim.so (build tree, next to "
 			"this program, or %s; set PANTOMIME_SHIM to its path)\n", PM_LIBDIR);
 		return PM_EXIT_FAIL;
