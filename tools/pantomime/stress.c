@@ -442,7 +442,12 @@ static int do_bind(struct client *c, struct drm_panthor_vm_bind_op *ops, unsigne
 			c->async_pending = true;
 		return 0;
 	}
-	*done = async ? 0 : b.ops.count;
+	/*
+	 * A failed op writes its index back to ops.count; a failure before
+	 * the first op (copying the array in) leaves ops.count as it was:
+	 * nothing took effect then.
+	 */
+	*done = async || b.ops.count >= n ? 0 : b.ops.count;
 	c->binds += *done;
 	return err;
 }
@@ -480,9 +485,12 @@ static uint64_t slot_va(int slot)
 /* Handle a failed bind: expected ENOMEM, or unexpected; an unusable VM is replaced. */
 static void bind_failed(struct client *c, const char *what, int err)
 {
-	note_failure(c, what, err);
-	if (c->vm && !vm_usable(c))
+	/* A VM made unusable by an earlier failure rejects binds with -EINVAL. */
+	if (c->vm && !vm_usable(c)) {
 		vm_recreate(c);
+		return;
+	}
+	note_failure(c, what, err);
 }
 
 /* ---- GPU ---------------------------------------------------------------------------- */
@@ -614,6 +622,11 @@ static void gpu_finish(struct client *c)
 		group_recreate(c);
 		return;
 	}
+	if (!vm_usable(c)) {
+		/* A bind failed in the background: the VM's mappings are undefined now. */
+		vm_recreate(c);
+		return;
+	}
 	if (j->bo >= 0) {
 		struct sbo *b = &c->bos[j->bo];
 
@@ -629,11 +642,29 @@ static void gpu_finish(struct client *c)
 	}
 	c->verified_gpu += j->len;
 	if (bad) {
+		uint64_t first = 0, got = 0, want = 0;
+
+		for (uint64_t w = 0; w < j->len / 8; w++) {
+			got = ((const uint64_t *)c->rb_cpu)[w];
+			if (j->bo >= 0) {
+				want = pat(c->bos[j->bo].seed, w);
+			} else {
+				unsigned int ch = j->chunk0 + (unsigned int)(w * 8 / CHUNK);
+
+				want = pat(c->backing[c->chunk_bo[ch]].seed,
+					   ((uint64_t)c->chunk_off[ch] * CHUNK + w * 8 % CHUNK) / 8);
+			}
+			if (got != want) {
+				first = w * 8;
+				break;
+			}
+		}
 		c->corrupted += bad;
 		if (!c->first_error[0])
 			snprintf(c->first_error, sizeof(c->first_error),
-				 "client %u: GPU copy of %s: %" PRIu64 " bytes wrong", c->id,
-				 j->bo >= 0 ? "a BO" : "sparse chunks", bad);
+				 "client %u: GPU copy of %s: %" PRIu64 " bytes wrong, the first at +0x%"
+				 PRIx64 ": 0x%016" PRIx64 " instead of 0x%016" PRIx64, c->id,
+				 j->bo >= 0 ? "a BO" : "sparse chunks", bad, first, got, want);
 	}
 }
 
