@@ -23,7 +23,7 @@ import tempfile
 
 EXE = os.path.abspath(sys.argv[1])
 MODE = sys.argv[2] if len(sys.argv) > 2 else "all"
-SECONDS = os.environ.get("PANTOMIME_CLI_SECONDS", "15")
+SECONDS = os.environ.get("PANTOMIME_CLI_SECONDS", "12")
 TMP = tempfile.mkdtemp(prefix="pantomime-cli-")
 results = []
 

@@ -1030,6 +1030,15 @@ static void op_gpu(struct client *c)
 	struct job *j = &c->job;
 	int err;
 
+	if (j->pending) {
+		/* The GPU is still copying: go on with other work rather than wait. */
+		struct drm_syncobj_wait w = {
+			.handles = (uintptr_t)&c->job_sync, .count_handles = 1, .timeout_nsec = 0,
+		};
+
+		if (ioc(c, DRM_IOCTL_SYNCOBJ_WAIT, &w))
+			return;
+	}
 	gpu_finish(c);
 	if (!c->vm || !c->group)
 		return;
