@@ -1030,8 +1030,11 @@ static void op_gpu(struct client *c)
 	struct job *j = &c->job;
 	int err;
 
-	if (j->pending) {
-		/* The GPU is still copying: go on with other work rather than wait. */
+	if (j->pending && !c->s->max_ops) {
+		/*
+		 * The GPU is still copying: go on with other work rather than
+		 * wait (not with --ops, whose sequence must not depend on timing).
+		 */
 		struct drm_syncobj_wait w = {
 			.handles = (uintptr_t)&c->job_sync, .count_handles = 1, .timeout_nsec = 0,
 		};
