@@ -1243,3 +1243,107 @@ T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
 	cl_close(render);
 	cl_end();
 }
+
+T_TEST(bo_misc, "uapi/client/label-sync-query-info-and-flush-id-page")
+{
+	struct drm_panthor_bo_set_label l = { 0 };
+	struct drm_panthor_bo_query_info qi = { 0 };
+	struct drm_panthor_bo_sync_op op = { .type = DRM_PANTHOR_BO_SYNC_CPU_CACHE_FLUSH };
+	struct drm_panthor_bo_sync bs = {
+		.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+	};
+	struct drm_panthor_set_user_mmio_offset mmio = { 0 };
+	uint64_t size = 8192;
+	uint32_t bo, wb;
+	char *big;
+	void *p;
+	int fd, err;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	bo = bo_create(fd, &size, 0);
+	size = 4096;
+	wb = bo_create(fd, &size, DRM_PANTHOR_BO_WB_MMAP);
+
+	/* BO_SET_LABEL: set, clear with NULL, 4095 bytes fit, 4096 do not. */
+	l.handle = bo;
+	l.label = (uintptr_t)"vertex buffer";
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	l.label = 0;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	big = malloc(4097);
+	T_ASSERT_NOT_NULL(big);
+	memset(big, 'a', 4096);
+	big[4095] = '\0';
+	l.label = (uintptr_t)big;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	big[4095] = 'a';
+	big[4096] = '\0';
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), E2BIG);
+	free(big);
+	l.label = WILD;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), EFAULT);
+	l.label = 0;
+	l.pad = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), EINVAL);
+	l.pad = 0;
+	l.handle = 4242;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), ENOENT);
+
+	/* BO_QUERY_INFO: the creation flags come back. */
+	qi.handle = wb;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi));
+	T_ASSERT_EQ_INT(qi.create_flags, DRM_PANTHOR_BO_WB_MMAP);
+	T_ASSERT_EQ_INT(qi.extra_flags, 0);
+	qi.pad = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi), EINVAL);
+	qi.pad = 0;
+	qi.handle = 4242;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi), ENOENT);
+
+	/* BO_SYNC: ranges inside the BO; past it, overflowing, bad type, bad handle. */
+	op.handle = bo;
+	op.offset = 4096;
+	op.size = 4096;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs));
+	op.type = DRM_PANTHOR_BO_SYNC_CPU_CACHE_FLUSH_AND_INVALIDATE;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs));
+	op.size = 4097;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+	op.offset = ~0ull;
+	op.size = 2;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+	op.offset = 0;
+	op.size = 0;
+	op.type = 2;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+	op.type = 0;
+	op.handle = 4242;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), ENOENT);
+	bs.ops.stride = 23;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+
+	/* The flush-ID page: one page, shared, read-only, at the file's user MMIO offset. */
+	p = cl_mmap(4096, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_FLUSH_ID_MMIO_OFFSET, &err);
+	T_ASSERT_OK(err);
+	T_ASSERT_OK(cl_munmap(p, 4096));
+	T_ASSERT(cl_mmap(4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 DRM_PANTHOR_USER_FLUSH_ID_MMIO_OFFSET, &err) == MAP_FAILED);
+	T_ASSERT_ERRNO(err, EACCES);
+	T_ASSERT(cl_mmap(8192, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_FLUSH_ID_MMIO_OFFSET,
+			 &err) == MAP_FAILED);
+	T_ASSERT_ERRNO(err, EINVAL);
+	/* SET_USER_MMIO_OFFSET moves it: the 32-bit offset maps, the old one is gone. */
+	mmio.offset = 12345;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, &mmio), EINVAL);
+	mmio.offset = DRM_PANTHOR_USER_MMIO_OFFSET_32BIT;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, &mmio));
+	p = cl_mmap(4096, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_MMIO_OFFSET_32BIT, &err);
+	T_ASSERT_OK(err);
+	T_ASSERT_OK(cl_munmap(p, 4096));
+	T_ASSERT(cl_mmap(4096, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_MMIO_OFFSET_64BIT,
+			 &err) == MAP_FAILED);
+	T_ASSERT_ERRNO(err, EINVAL);
+	cl_close(fd);
+	cl_end();
+}
