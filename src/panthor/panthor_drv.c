@@ -552,8 +552,7 @@ static int drm_gem_close_ioctl(struct pantomime_file *file, void *data)
 	struct panthor_gem_object *bo;
 	int err;
 
-	if (c->pad)
-		return -EINVAL;
+	/* drm_gem_close_ioctl() does not look at pad. */
 	bo = panthor_file_bo_lookup(file->pfile, c->handle);
 	if (!bo)
 		return -EINVAL;
