@@ -1345,3 +1345,68 @@ T_TEST(bo_misc, "uapi/client/label-sync-query-info-and-flush-id-page")
 	cl_close(fd);
 	cl_end();
 }
+
+/* drm_syncobj_handle with the point the kernel appended (libdrm's drm.h here ends at pad). */
+struct syncobj_handle_pt {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t point;
+};
+#define HANDLE_TO_FD_PT _IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE, \
+			     _IOC_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD), sizeof(struct syncobj_handle_pt))
+#define FD_TO_HANDLE_PT _IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE, \
+			     _IOC_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE), sizeof(struct syncobj_handle_pt))
+#define FLAG_TIMELINE (1u << 1)
+
+T_TEST(syncobj_points, "uapi/client/sync-file-export-import-of-timeline-points")
+{
+	struct syncobj_handle_pt h = { 0 };
+	uint32_t a, b;
+	uint64_t pt = 3;
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	a = syncobj_create(fd, 0);
+	b = syncobj_create(fd, 0);
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL,
+			     &(struct drm_syncobj_timeline_array){ .handles = (uintptr_t)&a,
+								   .points = (uintptr_t)&pt,
+								   .count_handles = 1 }));
+	/* Point 3 of a as a sync file, imported as point 7 of b. */
+	h.handle = a;
+	h.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | FLAG_TIMELINE;
+	h.point = 3;
+	T_ASSERT_OK(cl_ioctl(fd, HANDLE_TO_FD_PT, &h));
+	T_ASSERT_GE_INT(h.fd, 0);
+	h.handle = b;
+	h.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE | FLAG_TIMELINE;
+	h.point = 7;
+	T_ASSERT_OK(cl_ioctl(fd, FD_TO_HANDLE_PT, &h));
+	T_ASSERT_EQ_U64(tl_query(fd, b, 0), 7);
+	T_ASSERT_OK(tl_wait(fd, b, 7, 0, 0));
+	T_ASSERT_EQ_INT(close(h.fd), 0);
+	/* A point never submitted: -EINVAL, as a syncobj without a fence. */
+	h.handle = a;
+	h.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | FLAG_TIMELINE;
+	h.point = 9;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	/* A point without a sync-file flag, and unknown flags: -EINVAL. */
+	h.flags = FLAG_TIMELINE;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	T_ASSERT_ERRNO(cl_ioctl(fd, FD_TO_HANDLE_PT, &h), EINVAL);
+	h.flags = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	h.flags = 1u << 2;
+	h.point = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	/* Without TIMELINE the point field is not used by a sync-file export. */
+	h.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE;
+	h.point = 9;
+	T_ASSERT_OK(cl_ioctl(fd, HANDLE_TO_FD_PT, &h));
+	T_ASSERT_EQ_INT(close(h.fd), 0);
+	cl_close(fd);
+	cl_end();
+}
