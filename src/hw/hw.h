@@ -109,6 +109,20 @@ struct hw_device *hw_device_create(const struct hw_config *cfg);
  */
 void hw_device_destroy(struct hw_device *dev);
 
+/** HW_FLUSH_ID_PAGE_SIZE - size of the user MMIO (flush-ID) page. */
+#define HW_FLUSH_ID_PAGE_SIZE 4096u
+
+/**
+ * hw_flush_id_page_fd() - the GPU's user MMIO page as a file: one 4 KiB page
+ * whose first 32-bit word always holds LATEST_FLUSH_ID (the model writes it
+ * whenever the register changes), for a driver to map read-only into user
+ * space as panthor maps CSF_GPU_LATEST_FLUSH_ID. Created at the first call.
+ * @dev: the device.
+ * Return: the fd (owned by the device, valid until hw_device_destroy()), or
+ * a negative errno.
+ */
+int hw_flush_id_page_fd(struct hw_device *dev);
+
 /**
  * hw_mmio_read32() - read the 32-bit register at byte offset @off.
  * Unknown offsets read as 0 and are logged (debug level) and noted by the checker.

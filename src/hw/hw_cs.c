@@ -373,7 +373,7 @@ static bool exec_flush(struct cs_run *r, uint64_t insn)
 	 * something moves LATEST_FLUSH_ID, as a GPU_CMD flush does. */
 	if (insn & 0xfffu) {
 		pthread_mutex_lock(&r->dev->lock);
-		r->dev->latest_flush_id++;
+		hw__flush_id_bump_locked(r->dev);
 		pthread_mutex_unlock(&r->dev->lock);
 	}
 	return true;

@@ -49,6 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/u_alloc.h"
 #include "util/u_err.h"
@@ -183,7 +185,7 @@ static void events_run_locked(struct hw_device *dev, uint64_t now)
 		}
 		switch (ev->kind) {
 		case HW_EV_FLUSH_DONE:
-			dev->latest_flush_id++;
+			hw__flush_id_bump_locked(dev);
 			hw__irq_raise_locked(dev, HW_IRQ_GPU, HW_GPU_IRQ_CLEAN_CACHES_COMPLETED);
 			break;
 		case HW_EV_RESET_DONE:
@@ -748,6 +750,7 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	levels = (dev->va_bits - 12 + 8) / 9;
 	dev->start_level = 4 - levels;
 	dev->coherency_enable = 31;	/* "no coherency" until the driver picks one */
+	dev->flush_page_fd = -1;
 	pthread_mutex_init(&dev->lock, NULL);
 	pthread_mutex_init(&dev->agents_lock, NULL);
 
@@ -824,7 +827,50 @@ void hw_device_destroy(struct hw_device *dev)
 	hw__checker_fini(dev);
 	hw__agents_fini(dev);
 	hw__mmu_fini(dev);
+	if (dev->flush_page)
+		munmap(dev->flush_page, HW_FLUSH_ID_PAGE_SIZE);
+	if (dev->flush_page_fd >= 0)
+		close(dev->flush_page_fd);
 	pthread_mutex_destroy(&dev->agents_lock);
 	pthread_mutex_destroy(&dev->lock);
 	u_free(dev);
+}
+
+int hw_flush_id_page_fd(struct hw_device *dev)
+{
+	uint32_t *page;
+	int fd, ret;
+
+	pthread_mutex_lock(&dev->lock);
+	if (dev->flush_page_fd >= 0) {
+		fd = dev->flush_page_fd;
+		pthread_mutex_unlock(&dev->lock);
+		return fd;
+	}
+	fd = memfd_create("pantomime-flush-id", MFD_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto err_unlock;
+	}
+	if (ftruncate(fd, HW_FLUSH_ID_PAGE_SIZE)) {
+		ret = -errno;
+		goto err_close;
+	}
+	page = mmap(NULL, HW_FLUSH_ID_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (page == MAP_FAILED) {
+		ret = -errno;
+		goto err_close;
+	}
+	__atomic_store_n(page, dev->latest_flush_id, __ATOMIC_RELEASE);
+	dev->flush_page = page;
+	dev->flush_page_fd = fd;
+	pthread_mutex_unlock(&dev->lock);
+	return fd;
+
+err_close:
+	close(fd);
+err_unlock:
+	pthread_mutex_unlock(&dev->lock);
+	u_err(MOD, "cannot create the flush-ID page: %d", ret);
+	return ret;
 }

@@ -540,7 +540,10 @@ struct hw_queue {
  * @ready: SHADER/TILER/L2_READY (index 0, 1, 2).
  * @gpu_faultstatus: GPU_FAULTSTATUS.
  * @gpu_faultaddress: GPU_FAULTADDRESS.
- * @latest_flush_id: LATEST_FLUSH_ID.
+ * @latest_flush_id: LATEST_FLUSH_ID; changed only by hw__flush_id_bump_locked().
+ * @flush_page: the user MMIO page (first word = LATEST_FLUSH_ID), mapped
+ *              read-write here; NULL until hw_flush_id_page_fd() creates it.
+ * @flush_page_fd: its memfd, -1 until then.
  * @knob_flush_never: cache flushes never complete.
  * @events: pending timed events, unordered.
  * @nr_events: entries in @events.
@@ -585,6 +588,8 @@ struct hw_device {
 	uint32_t gpu_faultstatus;
 	uint64_t gpu_faultaddress;
 	uint32_t latest_flush_id;
+	uint32_t *flush_page;
+	int flush_page_fd;
 	bool knob_flush_never;
 	struct hw_event events[HW_MAX_EVENTS];
 	unsigned int nr_events;
@@ -804,5 +809,17 @@ uint64_t hw__checker_ptinfo_epoch(const struct hw_device *dev, phys_addr_t pa);
 uint64_t hw__checker_shadow(const struct hw_device *dev, phys_addr_t pa);
 /** hw__checker_last_change() - write the last change of @as touching @va into @buf (empty if none); hw_checker.lock held. */
 void hw__checker_last_change(struct hw_device *dev, int as, uint64_t va, char *buf, size_t len);
+
+/**
+ * hw__flush_id_bump_locked() - a cache flush completed: LATEST_FLUSH_ID moves
+ * on, and the user MMIO page follows it. dev->lock held.
+ * @dev: the device.
+ */
+static inline void hw__flush_id_bump_locked(struct hw_device *dev)
+{
+	dev->latest_flush_id++;
+	if (dev->flush_page)
+		__atomic_store_n(dev->flush_page, dev->latest_flush_id, __ATOMIC_RELEASE);
+}
 
 #endif

@@ -324,12 +324,12 @@ static bool as_command(struct hw_device *dev, unsigned int as, uint32_t cmd)
 		as_unlock(dev, as, cmd);
 		break;
 	case HW_AS_COMMAND_FLUSH_PT:
-		dev->latest_flush_id++;
+		hw__flush_id_bump_locked(dev);
 		as_unlock(dev, as, cmd);
 		break;
 	case HW_AS_COMMAND_FLUSH_MEM:
 		/* "Wait for outstanding memory accesses": AS_ACTIVE drains them. */
-		dev->latest_flush_id++;
+		hw__flush_id_bump_locked(dev);
 		as_unlock(dev, as, cmd);
 		hw__drain_snapshot_locked(dev, as);
 		break;

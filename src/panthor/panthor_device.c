@@ -38,6 +38,7 @@
 #include "panthor/panthor_gpu.h"
 #include "panthor/panthor_mmu.h"
 #include "panthor/panthor_regs.h"
+#include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_log.h"
@@ -339,8 +340,13 @@ struct panthor_device *panthor_device_create(const struct panthor_device_config 
 	ret = panthor_gem_reclaim_init(ptdev);
 	if (ret)
 		goto err_mmu;
+	ret = panthor_sched_init(ptdev);
+	if (ret)
+		goto err_reclaim;
 	return ptdev;
 
+err_reclaim:
+	panthor_gem_reclaim_fini(ptdev);
 err_mmu:
 	panthor_mmu_fini(ptdev);
 
@@ -365,6 +371,7 @@ void panthor_device_destroy(struct panthor_device *ptdev)
 	 * before the reclaim state goes away.
 	 */
 	panthor_mmu_wait_cleanup(ptdev);
+	panthor_sched_fini(ptdev);
 	panthor_gem_reclaim_fini(ptdev);
 	panthor_mmu_fini(ptdev);
 	panthor_gpu_fini(ptdev);
@@ -392,6 +399,7 @@ void panthor_device_reset_locked(struct panthor_device *ptdev)
 	if (panthor_gpu_soft_reset(ptdev))
 		u_err(MOD, "GPU reset did not complete; carrying on with the MMU reset");
 	panthor_mmu_post_reset_locked(ptdev);
+	panthor_sched_post_reset_locked(ptdev);
 
 	__atomic_store_n(&ptdev->reset.pending, false, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&ptdev->reset.count, 1, __ATOMIC_RELEASE);

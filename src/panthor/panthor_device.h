@@ -10,8 +10,10 @@
  * holding locks listed above it.
  *
  *   0. panthor_vm_restore (struct panthor_vm.restore_lock)
- *        Serialises job-begin restores of one VM (its evict list walk);
- *        BO resvs, the op lock and reclaiming allocations nest inside.
+ *        Serialises job-begin restores of one VM (its evict list walk) and
+ *        GROUP_SUBMIT's restore + resv locking (which also walks the VM's
+ *        extobj list); BO resvs, the op lock and reclaiming allocations
+ *        nest inside.
  *   1. reservation_ww_class_acquire, reservation_ww_class_mutex
  *        BO and VM reservation objects (src/dma). Held to pin a BO and build
  *        its sg table while a bind is prepared, and to add job fences.
@@ -41,11 +43,17 @@
  *        BO's gpuva lock; the shrinker drops it before its trylocks),
  *        panthor_vm_pool
  *        (a file's VM ids), panthor_file_handles (a file's BO and syncobj
- *        handles); and from src/dma drm_syncobj_lock -> dma_fence_lock,
+ *        handles), panthor_group_pool (a file's group handles),
+ *        panthor_sched_queue (a queue's job list and fence timeline: taken
+ *        under a VM resv when jobs are armed and queued), panthor_sched_slots
+ *        (hardware queue slot ownership; the JOB interrupt handler takes
+ *        no lock); and from src/dma drm_syncobj_lock -> dma_fence_lock,
  *        dma_resv_fences.
  *
  *   dma_fence_signalling (pseudo-lock) is entered by the async bind worker
- *   around the execution of each job: 2..6 are taken inside it, so none of
+ *   around the execution of each job, and by a group queue's thread from
+ *   programming a hardware queue slot to signalling the job's fence (the
+ *   job's restore and VM activation happen before it): 2..6 are taken inside it, so none of
  *   them may be held while waiting for a fence or taking a resv lock
  *   (src/dma reports it). fs_reclaim (pseudo-lock, every allocation that may
  *   reclaim) is never entered with 2..6 held: page tables, VMAs and fence
@@ -66,6 +74,7 @@ struct panthor_device;
 struct panthor_gpu;
 struct panthor_mmu;
 struct panthor_gem_reclaim;
+struct panthor_sched;
 
 /**
  * PANTHOR_DEFAULT_TIMEOUT_US - how long the driver waits for the GPU: an AS
@@ -235,6 +244,7 @@ void panthor_irq_set_mask(struct panthor_irq *irq, uint32_t mask);
  * @gpu: the GPU-control half (panthor_gpu.c).
  * @mmu: the MMU half (panthor_mmu.c).
  * @reclaim: BO LRUs, eviction counters and the shrinker (panthor_gem.c).
+ * @sched: groups' job scheduler and the JOB interrupt (panthor_sched.c).
  *
  * @reset: the reset path's state.
  * @reset.pending: a reset has been requested and not finished (atomic).
@@ -252,6 +262,7 @@ struct panthor_device {
 	struct panthor_gpu *gpu;
 	struct panthor_mmu *mmu;
 	struct panthor_gem_reclaim *reclaim;
+	struct panthor_sched *sched;
 
 	struct {
 		bool pending;		/* @reset.pending */

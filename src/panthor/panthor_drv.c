@@ -7,15 +7,16 @@
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
  * size. Unknown numbers give -ENOTTY (pantomime.h); panthor requests this
- * driver version defines but pantomime does not implement yet (GROUP_*,
- * TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line.
+ * driver version defines but pantomime does not implement yet
+ * (TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line. The GROUP_*
+ * ioctls copy their arrays in and call panthor_sched.c.
  *
  * CPU mappings of BOs are eager: the BO is pinned while mapped and each
  * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
  * arena fd inside one reserved range. Eviction of mmapped BOs comes with
- * the GEM issue. The user MMIO flush-ID page is a private read-only page
- * filled with LATEST_FLUSH_ID when it is mapped (it does not follow later
- * flushes).
+ * the GEM issue. The user MMIO flush-ID page is the model's flush-ID page
+ * (hw_flush_id_page_fd()) mapped shared and read-only: its first word is
+ * LATEST_FLUSH_ID, live.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,10 +39,12 @@
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
 #include "mm/mm.h"
+#include "panthor/panthor_debug.h"
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
 #include "panthor/panthor_mmu.h"
+#include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_fault.h"
@@ -1388,6 +1391,101 @@ static int group_stub(struct pantomime_file *file, void *data)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ groups */
+
+static int group_create_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_create *c = data;
+	struct drm_panthor_queue_create *queues = NULL;
+	uint32_t handle;
+	int err;
+
+	if (!c->queues.count || c->queues.count > PANTHOR_MAX_QUEUES_PER_GROUP)
+		return -EINVAL;
+	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
+	if (err)
+		return err;
+	/* pantomime's files have neither CAP_SYS_NICE nor DRM master. */
+	err = panthor_group_create(file->pfile, c, queues, false, &handle);
+	if (!err)
+		c->group_handle = handle;
+	u_free(queues);
+	return err;
+}
+
+static int group_destroy_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_destroy *d = data;
+
+	if (d->pad)
+		return -EINVAL;
+	return panthor_group_destroy(file->pfile, d->group_handle);
+}
+
+static int group_get_state_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_get_state *g = data;
+	uint32_t state, fatal;
+	int err;
+
+	if (g->pad)
+		return -EINVAL;
+	err = panthor_group_get_state(file->pfile, g->group_handle, &state, &fatal);
+	if (err)
+		return err;
+	g->state = state;
+	g->fatal_queues = fatal;
+	return 0;
+}
+
+static int group_submit_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_group_submit *s = data;
+	struct drm_panthor_queue_submit *uq = NULL;
+	struct panthor_queue_submit_args *jobs = NULL;
+	struct drm_panthor_sync_op **syncs = NULL;
+	uint32_t count = s->queue_submits.count, i;
+	int err;
+
+	if (s->pad)
+		return -EINVAL;
+	err = get_obj_array(&s->queue_submits, sizeof(*uq), sizeof(*uq), (void **)&uq);
+	if (err)
+		return err;
+	if (!count)
+		return 0;
+	jobs = u_calloc(count, sizeof(*jobs));
+	syncs = u_calloc(count, sizeof(*syncs));
+	if (!jobs || !syncs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
+				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
+		if (err)
+			goto out;
+		jobs[i].queue_index = uq[i].queue_index;
+		jobs[i].stream_size = uq[i].stream_size;
+		jobs[i].stream_addr = uq[i].stream_addr;
+		jobs[i].latest_flush = uq[i].latest_flush;
+		jobs[i].pad = uq[i].pad;
+		/* drm_panthor_sync_op and panthor_sync_op_args have the same layout. */
+		jobs[i].syncs = (const struct panthor_sync_op_args *)syncs[i];
+		jobs[i].syncs_count = uq[i].syncs.count;
+	}
+	err = panthor_group_submit(file->pfile, s->group_handle, jobs, count);
+out:
+	if (syncs) {
+		for (i = 0; i < count; i++)
+			u_free(syncs[i]);
+	}
+	u_free(syncs);
+	u_free(jobs);
+	u_free(uq);
+	return err;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef int (*ioctl_fn)(struct pantomime_file *file, void *data);
@@ -1400,7 +1498,7 @@ struct ioctl_desc {
 	bool no_render;	/* not DRM_RENDER_ALLOW: -EACCES on a render node */
 };
 
-#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false }
+#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false, false }
 static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_VERSION, drm_version_ioctl),
 	CORE(DRM_IOCTL_GET_CAP, drm_get_cap_ioctl),
@@ -1420,8 +1518,8 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, syncobj_timeline_signal_ioctl),
 };
 
-#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false }
-#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true }
+#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
+#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true, false }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1430,10 +1528,10 @@ static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_VM_GET_STATE, vm_get_state_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_CREATE, bo_create_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, bo_mmap_offset_ioctl),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_CREATE),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_DESTROY),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_SUBMIT),
-	STUB(DRM_IOCTL_PANTHOR_GROUP_GET_STATE),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_CREATE, group_create_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_DESTROY, group_destroy_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, group_submit_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_GROUP_GET_STATE, group_get_state_ioctl),
 	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE),
 	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY),
 	DRV(DRM_IOCTL_PANTHOR_BO_SET_LABEL, bo_set_label_ioctl),
@@ -1520,25 +1618,26 @@ static int map_flush_id_page(struct pantomime_file *file, void *addr, size_t len
 			     int flags, void **out)
 {
 	struct cpu_mapping *m;
-	uint32_t id;
+	int fd;
 	uint8_t *p;
 
 	if (len != PAGE_4K)
 		return -EINVAL;
 	if (prot & (PROT_WRITE | PROT_EXEC))
 		return -EACCES;
+	fd = hw_flush_id_page_fd(file->dev->ptdev->hw);
+	if (fd < 0)
+		return fd;
 	m = u_calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	p = mmap(addr, PAGE_4K, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | (flags & MAP_FIXED), -1, 0);
+	/* The model's page, shared read-only: it follows every later flush. */
+	p = mmap(addr, PAGE_4K, prot & PROT_READ ? PROT_READ : PROT_NONE,
+		 MAP_SHARED | (flags & MAP_FIXED), fd, 0);
 	if (p == MAP_FAILED) {
 		u_free(m);
 		return -ENOMEM;
 	}
-	id = gpu_read(file->dev->ptdev, HW_LATEST_FLUSH_ID);
-	memcpy(p, &id, sizeof(id));
-	mprotect(p, PAGE_4K, prot & PROT_READ ? PROT_READ : PROT_NONE);
 	m->addr = p;
 	m->len = m->mapped = PAGE_4K;
 	maps_add(m);
@@ -1685,6 +1784,16 @@ API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
 }
 
 /* ------------------------------------------------------------------ debug */
+
+struct panthor_device *pantomime_debug_ptdev(struct pantomime_device *dev)
+{
+	return dev->ptdev;
+}
+
+struct panthor_file *pantomime_debug_pfile(struct pantomime_file *file)
+{
+	return file->pfile;
+}
 
 static void print_line(void *arg, const char *line)
 {

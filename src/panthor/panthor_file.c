@@ -13,6 +13,7 @@
  * land in it and must not reach another process.
  */
 #include "panthor/panthor_file.h"
+#include "panthor/panthor_sched.h"
 
 #include <errno.h>
 
@@ -87,6 +88,11 @@ struct panthor_file *panthor_file_open(struct panthor_device *ptdev)
 		u_free(pfile);
 		return ERR_PTR(err);
 	}
+	if (panthor_group_pool_create(pfile)) {
+		panthor_gem_put(pfile->dummy);
+		u_free(pfile);
+		return ERR_PTR(-ENOMEM);
+	}
 	panthor_vm_pool_init(&pfile->vms);
 	handle_table_init(&pfile->bos);
 	handle_table_init(&pfile->syncobjs);
@@ -97,7 +103,9 @@ void panthor_file_close(struct panthor_file *pfile)
 {
 	if (!pfile)
 		return;
-	/* VMs first: unmapping everything drops the vm_bos' BO references. */
+	/* Groups first: their jobs run on the VMs and hold references on them. */
+	panthor_group_pool_destroy(pfile);
+	/* Then VMs: unmapping everything drops the vm_bos' BO references. */
 	panthor_vm_pool_fini(&pfile->vms);
 	for (uint32_t i = 0; i < pfile->bos.cap; i++)
 		panthor_gem_put(pfile->bos.slots[i]);

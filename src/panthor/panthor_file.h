@@ -15,6 +15,7 @@
 #include "panthor/panthor_mmu.h"
 
 struct panthor_gem_object;
+struct panthor_group_pool;
 
 /**
  * struct panthor_handle_table - non-zero handles to objects (a DRM idr).
@@ -37,6 +38,7 @@ struct panthor_handle_table {
  * @vms: the file's VMs.
  * @bos: BO handles (each holds a BO reference).
  * @syncobjs: syncobj handles (each holds a syncobj reference).
+ * @groups: the file's groups (panthor_sched.c).
  * @dummy: the sparse dummy BO: 2 MiB, never exported, backing allocated at
  *         the first sparse map, shared by every VM of the file and by no
  *         other file (GPU writes to sparse ranges land in it).
@@ -46,6 +48,7 @@ struct panthor_file {
 	struct panthor_vm_pool vms;
 	struct panthor_handle_table bos;
 	struct panthor_handle_table syncobjs;
+	struct panthor_group_pool *groups;
 	struct panthor_gem_object *dummy;
 };
 

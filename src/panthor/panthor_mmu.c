@@ -1565,6 +1565,13 @@ static int panthor_vm_prepare_unmap_op_ctx(struct panthor_vm_op_ctx *op_ctx, str
 	op_ctx->va.range = size;
 	op_ctx->flags = OP_TYPE_UNMAP;
 
+	/*
+	 * An unmap of the whole VA space (VM destruction) splits no VA: none
+	 * can straddle its edges. It preallocates nothing, so destroying a VM
+	 * cannot fail for lack of memory and leave its mappings behind.
+	 */
+	if (va == vm->base.start && size == vm->base.range)
+		return 0;
 	ret = panthor_vm_op_ctx_prealloc_vmas(op_ctx, 2);
 	if (!ret)
 		ret = panthor_vm_op_ctx_prealloc_pts(vm->ptdev, op_ctx, unmap_pt_count(va, size));
@@ -3196,6 +3203,95 @@ int panthor_vm_bind(struct panthor_file *pfile, uint32_t vm_id, uint32_t flags,
 	return ret;
 }
 
+/* ---- GPU job submission ------------------------------------------------------------ */
+
+int panthor_vm_restore(struct panthor_vm *vm)
+{
+	int ret;
+
+	u_mutex_lock(&vm->restore_lock);
+	ret = gpuvm_validate_evicted(&vm->base, vm);
+	u_mutex_unlock(&vm->restore_lock);
+	return ret;
+}
+
+struct submit_walk {
+	struct panthor_vm_submit *sub;
+	unsigned int nr_fences;
+};
+
+static int submit_lock_extobj(struct gpuvm_bo *vm_bo, void *priv)
+{
+	struct submit_walk *w = priv;
+	struct panthor_vm_submit *sub = w->sub;
+	struct panthor_gem_object *bo = to_panthor_bo(vm_bo->obj);
+
+	/* drm_exec keeps no reference: hold one until unlock. */
+	if (sub->nr_bos == sub->max_bos) {
+		uint32_t max = sub->max_bos ? sub->max_bos * 2 : 8;
+		struct panthor_gem_object **b = u_realloc(sub->bos, max * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		sub->bos = b;
+		sub->max_bos = max;
+	}
+	sub->bos[sub->nr_bos++] = panthor_gem_get(bo);
+	return drm_exec_prepare_resv(&sub->exec, panthor_gem_resv(bo), w->nr_fences);
+}
+
+int panthor_vm_submit_lock(struct panthor_vm *vm, struct panthor_vm_submit *sub,
+			   unsigned int nr_fences)
+{
+	struct submit_walk w = { sub, nr_fences };
+	int ret;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->vm = vm;
+	u_mutex_lock(&vm->restore_lock);
+	ret = gpuvm_validate_evicted(&vm->base, vm);
+	if (ret) {
+		u_mutex_unlock(&vm->restore_lock);
+		return ret;
+	}
+	drm_exec_init(&sub->exec, DRM_EXEC_INTERRUPTIBLE_WAIT | DRM_EXEC_IGNORE_DUPLICATES, 0);
+	drm_exec_until_all_locked(&sub->exec) {
+		ret = drm_exec_prepare_resv(&sub->exec, &vm->resv, nr_fences);
+		drm_exec_retry_on_contention(&sub->exec);
+		if (ret)
+			break;
+		ret = gpuvm_extobj_for_each(&vm->base, submit_lock_extobj, &w);
+		drm_exec_retry_on_contention(&sub->exec);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		panthor_vm_submit_unlock(sub);
+		return ret;
+	}
+	return 0;
+}
+
+void panthor_vm_submit_add_fence(struct panthor_vm_submit *sub, struct dma_fence *fence)
+{
+	struct dma_resv *resv;
+	unsigned int idx;
+
+	drm_exec_for_each_locked_resv(&sub->exec, idx, resv)
+		dma_resv_add_fence(resv, fence, DMA_RESV_USAGE_BOOKKEEP);
+}
+
+void panthor_vm_submit_unlock(struct panthor_vm_submit *sub)
+{
+	drm_exec_fini(&sub->exec);
+	u_mutex_unlock(&sub->vm->restore_lock);
+	for (uint32_t i = 0; i < sub->nr_bos; i++)
+		panthor_gem_put(sub->bos[i]);
+	u_free(sub->bos);
+	sub->bos = NULL;
+	sub->nr_bos = sub->max_bos = 0;
+}
+
 /* ---- debug views and checks ---------------------------------------------------------- */
 
 void panthor_vm_dump_mappings(struct panthor_vm *vm, pgtable_print_fn print, void *arg)
@@ -3258,6 +3354,40 @@ static int check_va_page(struct panthor_vm *vm, struct gpuva *va, uint64_t addr)
 		return -EUCLEAN;
 	}
 	return 0;
+}
+
+struct vm_leaf_walk {
+	struct panthor_vm *vm;
+	int (*fn)(void *arg, const struct panthor_vm_leaf *leaf);
+	void *arg;
+};
+
+static int vm_leaf_visit(void *arg, const struct pgtable_leaf *l)
+{
+	struct vm_leaf_walk *w = arg;
+	struct panthor_vm_leaf leaf = { .iova = l->iova, .size = l->size, .pa = l->pa };
+	struct gpuva *va = gpuva_find_first(&w->vm->base, l->iova, l->size);
+
+	if (va && va->gem.obj) {
+		struct panthor_gem_object *bo = to_panthor_bo(va->gem.obj);
+
+		leaf.va_bo_id = bo->id;
+		leaf.va_sparse = !!(bo->usage & PANTHOR_BO_USAGE_DUMMY);
+		leaf.va_pa = panthor_gem_offset_to_pa(bo, gpuva_gem_offset(va, l->iova));
+	}
+	return w->fn(w->arg, &leaf);
+}
+
+int panthor_vm_walk_leaves(struct panthor_vm *vm,
+			   int (*fn)(void *arg, const struct panthor_vm_leaf *leaf), void *arg)
+{
+	struct vm_leaf_walk w = { .vm = vm, .fn = fn, .arg = arg };
+	int ret;
+
+	u_mutex_lock(&vm->op_lock);
+	ret = pgtable_for_each_leaf(vm->pgtbl, vm_leaf_visit, &w);
+	u_mutex_unlock(&vm->op_lock);
+	return ret;
 }
 
 int panthor_vm_validate(struct panthor_vm *vm)

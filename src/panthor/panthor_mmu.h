@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "dma/dma_resv.h"
+#include "dma/drm_exec.h"
 #include "hw/hw.h"
 #include "panthor/panthor_device.h"
 #include "pgtable/pgtable.h"
@@ -404,6 +405,64 @@ int panthor_vm_get_state(struct panthor_file *pfile, uint32_t vm_id, uint32_t *s
  */
 void panthor_vm_wait_idle(struct panthor_vm *vm);
 
+/* ---- job submission -------------------------------------------------------- */
+
+/**
+ * struct panthor_vm_submit - the resvs a GPU job submission holds: the VM's
+ * (shared with its private BOs) and every external BO's mapped in it.
+ * @vm: the VM (the caller's reference).
+ * @exec: the locking transaction.
+ * @bos: references on the external BOs locked in @exec (they must outlive it).
+ * @nr_bos: entries of @bos.
+ * @max_bos: capacity of @bos.
+ */
+struct panthor_vm_submit {
+	struct panthor_vm *vm;
+	struct drm_exec exec;
+	struct panthor_gem_object **bos;
+	uint32_t nr_bos;
+	uint32_t max_bos;
+};
+
+/**
+ * panthor_vm_submit_lock() - prepare a job submission on @vm: take the VM's
+ * restore lock (which also serialises walkers of its extobj list), swap its
+ * evicted BOs back in and re-map them (the validate step of
+ * drm_gpuvm_validate()), then lock the VM resv and every external BO's
+ * with @nr_fences fence slots each.
+ * @vm: the VM.
+ * @sub: out: the locked state (released with panthor_vm_submit_unlock()).
+ * @nr_fences: fence slots to reserve in each resv.
+ *
+ * Return: 0 (everything locked); -ENOMEM; the restore's errors. On failure
+ * nothing is held.
+ */
+int panthor_vm_submit_lock(struct panthor_vm *vm, struct panthor_vm_submit *sub,
+			   unsigned int nr_fences);
+
+/**
+ * panthor_vm_submit_add_fence() - add @fence with BOOKKEEP usage to every
+ * resv @sub holds (a reserved slot each: cannot fail), as panthor's job
+ * submission does for the VM resv and its external BOs.
+ * @sub: the locked state.
+ * @fence: the job's fence.
+ */
+void panthor_vm_submit_add_fence(struct panthor_vm_submit *sub, struct dma_fence *fence);
+
+/**
+ * panthor_vm_submit_unlock() - unlock everything panthor_vm_submit_lock() took.
+ * @sub: the locked state.
+ */
+void panthor_vm_submit_unlock(struct panthor_vm_submit *sub);
+
+/**
+ * panthor_vm_restore() - swap the VM's evicted BOs back in and re-map them
+ * (under the restore lock), without making the VM active.
+ * @vm: the VM.
+ * Return: 0 or the restore's errors.
+ */
+int panthor_vm_restore(struct panthor_vm *vm);
+
 /* ---- debug views and checks ------------------------------------------------------ */
 
 /**
@@ -475,6 +534,39 @@ void panthor_vm_dump_pgtable(struct panthor_vm *vm, uint64_t start, uint64_t end
  * Return: 0 or -EUCLEAN (logged).
  */
 int panthor_vm_validate(struct panthor_vm *vm);
+
+/**
+ * struct panthor_vm_leaf - one leaf of a VM's page tables, as a walk of the
+ * tables finds it, with what the VM's VA tree says should be there.
+ * @iova: first GPU VA the leaf translates.
+ * @size: bytes it translates (4 KiB page or 2 MiB block).
+ * @pa: the leaf's output address.
+ * @va_bo_id: id of the BO of the VA range covering @iova (the file's sparse
+ *            dummy for a sparse range); 0 when no VA covers it.
+ * @va_sparse: the covering VA range is sparse.
+ * @va_pa: the physical address the covering VA's backing has at @iova
+ *         (0 without a covering VA).
+ */
+struct panthor_vm_leaf {
+	uint64_t iova;
+	uint64_t size;
+	phys_addr_t pa;
+	uint32_t va_bo_id;
+	bool va_sparse;
+	phys_addr_t va_pa;
+};
+
+/**
+ * panthor_vm_walk_leaves() - debug view for isolation checks: walk the VM's
+ * page tables under its op lock (pgtable_for_each_leaf(), not a lookup per
+ * address) and call @fn for every leaf with its covering VA's expectation.
+ * @vm: the VM.
+ * @fn: called for each leaf; a non-zero return stops the walk.
+ * @arg: passed to @fn.
+ * Return: 0, or the first non-zero value of @fn.
+ */
+int panthor_vm_walk_leaves(struct panthor_vm *vm,
+			   int (*fn)(void *arg, const struct panthor_vm_leaf *leaf), void *arg);
 
 /**
  * panthor_vm_lookup_pa() - the physical address the VM's tables map @va to.

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sched suite: groups and jobs at driver level. A stream that stores a value
+ * the CPU reads back, syncobj wait/signal chains (binary and timeline)
+ * between VM_BIND and GROUP_SUBMIT, job fences in the VM resv, faults,
+ * timeouts, destroy with jobs in flight, the errno tables of GROUP_CREATE
+ * and GROUP_SUBMIT, and several groups submitting from several threads.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "../hw/cs_asm.h"
+#include "pt_test.h"
+#include "t_harness.h"
+#include "dma/dma_fence.h"
+#include "dma/dma_resv.h"
+#include "dma/syncobj.h"
+#include "panthor/panthor_sched.h"
+#include "util/u_alloc.h"
+#include "util/u_err.h"
+
+#define VA_CODE 0x100000ull   /* stream BO */
+#define VA_DATA 0x200000ull   /* data BO */
+#define BO_SIZE (64ull << 10)
+#define SYNCOBJ_T ((uint32_t)DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ)
+#define TIMELINE_T ((uint32_t)DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ)
+#define SIGNAL ((uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL)
+
+/* One test's world: a VM with a code BO and a data BO mapped, and a group. */
+struct st {
+	struct pt t;
+	uint32_t vm, code, data, group;
+};
+
+static uint32_t group_create_n(struct pt *t, uint32_t vm, uint32_t nq)
+{
+	struct drm_panthor_queue_create q[4];
+	struct drm_panthor_group_create c;
+	uint32_t h;
+
+	memset(q, 0, sizeof(q));
+	for (uint32_t i = 0; i < nq; i++) {
+		q[i].priority = 1;
+		q[i].ringbuf_size = 4096;
+	}
+	memset(&c, 0, sizeof(c));
+	c.queues.count = nq;
+	c.priority = PANTHOR_GROUP_PRIORITY_MEDIUM;
+	c.compute_core_mask = t->ptdev->gpu_info.shader_present;
+	c.fragment_core_mask = t->ptdev->gpu_info.shader_present;
+	c.tiler_core_mask = t->ptdev->gpu_info.tiler_present;
+	c.max_compute_cores = 1;
+	c.max_fragment_cores = 1;
+	c.max_tiler_cores = 1;
+	c.vm_id = vm;
+	T_ASSERT_OK(panthor_group_create(t->pfile, &c, q, false, &h));
+	return h;
+}
+
+static void st_init(struct st *s, const struct pt_config *cfg)
+{
+	pt_init(&s->t, cfg);
+	s->vm = pt_vm_create(&s->t);
+	s->code = pt_bo_create(&s->t, BO_SIZE, s->vm);
+	s->data = pt_bo_create(&s->t, BO_SIZE, 0);
+	T_ASSERT_OK(pt_map(&s->t, s->vm, s->code, 0, VA_CODE, BO_SIZE));
+	T_ASSERT_OK(pt_map(&s->t, s->vm, s->data, 0, VA_DATA, BO_SIZE));
+	s->group = group_create_n(&s->t, s->vm, 2);
+}
+
+static void st_fini(struct st *s)
+{
+	pt_fini(&s->t);
+}
+
+static void bo_write(struct pt *t, uint32_t handle, uint64_t off, const void *buf, size_t len)
+{
+	struct panthor_gem_object *bo = pt_bo(t, handle);
+
+	T_ASSERT_OK(panthor_gem_cpu_access(bo, off, (void *)buf, len, true));
+	panthor_gem_put(bo);
+}
+
+static uint64_t bo_read64(struct pt *t, uint32_t handle, uint64_t off)
+{
+	struct panthor_gem_object *bo = pt_bo(t, handle);
+	uint64_t v = 0;
+
+	T_ASSERT_OK(panthor_gem_cpu_access(bo, off, &v, sizeof(v), false));
+	panthor_gem_put(bo);
+	return v;
+}
+
+/* A stream at code offset @off that stores the 32-bit @val at data offset @doff. */
+static uint32_t put_store_stream(struct st *s, uint64_t off, uint64_t doff, uint32_t val)
+{
+	uint64_t insn[] = {
+		csa_move48(0, VA_DATA + doff),
+		csa_move32(2, val),
+		csa_store(2, 0, 1, 0),
+	};
+
+	bo_write(&s->t, s->code, off, insn, sizeof(insn));
+	return sizeof(insn);
+}
+
+static uint32_t syncobj(struct pt *t)
+{
+	uint32_t h;
+
+	T_ASSERT_OK(panthor_file_syncobj_create(t->pfile, 0, &h));
+	return h;
+}
+
+/* Wait for @point (0: binary) of syncobj @h; Return: the fence status (1 ok, < 0 error). */
+static int wait_syncobj(struct pt *t, uint32_t h, uint64_t point)
+{
+	struct drm_syncobj *obj = panthor_file_syncobj_lookup(t->pfile, h);
+	struct dma_fence *f = NULL;
+	int status;
+
+	T_ASSERT_NOT_NULL(obj);
+	T_ASSERT_OK(drm_syncobj_find_fence(obj, point, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+					   5000000000ll, &f));
+	T_ASSERT(dma_fence_wait_timeout(f, false, 20000000000ll) > 0);
+	status = dma_fence_get_status(f);
+	dma_fence_put(f);
+	drm_syncobj_put(obj);
+	return status;
+}
+
+static int submit1(struct st *s, uint32_t queue, uint64_t addr, uint32_t size,
+		   const struct panthor_sync_op_args *syncs, uint32_t nsyncs)
+{
+	struct panthor_queue_submit_args j = {
+		.queue_index = queue, .stream_addr = addr, .stream_size = size,
+		.syncs = syncs, .syncs_count = nsyncs,
+	};
+
+	return panthor_group_submit(s->t.pfile, s->group, &j, 1);
+}
+
+static uint32_t group_state(struct st *s, uint32_t *fatal)
+{
+	uint32_t state, fq;
+
+	T_ASSERT_OK(panthor_group_get_state(s->t.pfile, s->group, &state, &fq));
+	if (fatal)
+		*fatal = fq;
+	return state;
+}
+
+T_TEST(store, "sched/store-value-cpu-reads-it")
+{
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	struct st s;
+	uint32_t size;
+
+	st_init(&s, NULL);
+	sig.handle = syncobj(&s.t);
+	size = put_store_stream(&s, 0, 0x40, 0xdeadbeef);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x40), 0xdeadbeefull);
+	T_ASSERT_EQ_INT(group_state(&s, NULL), 0);
+	st_fini(&s);
+}
+
+T_TEST(chain, "sched/jobs-chained-by-timeline-and-binary-syncobjs")
+{
+	struct panthor_sync_op_args j1[1], j2[2];
+	uint32_t tl, bin, size1, size2;
+	struct st s;
+
+	st_init(&s, NULL);
+	tl = syncobj(&s.t);
+	bin = syncobj(&s.t);
+	/* Job 2 (queue 1) waits for point 3 of the timeline, which job 1 (queue 0) signals. */
+	size1 = put_store_stream(&s, 0, 0x0, 0x11111111);
+	size2 = put_store_stream(&s, 0x100, 0x8, 0x22222222);
+	j2[0] = (struct panthor_sync_op_args){ .flags = TIMELINE_T, .handle = tl,
+					       .timeline_value = 3 };
+	j2[1] = (struct panthor_sync_op_args){ .flags = SYNCOBJ_T | SIGNAL, .handle = bin };
+	j1[0] = (struct panthor_sync_op_args){ .flags = TIMELINE_T | SIGNAL, .handle = tl,
+					       .timeline_value = 3 };
+	/* The waiter first: the point is not submitted yet, so the wait fails... */
+	T_ASSERT_ERRNO(submit1(&s, 1, VA_CODE + 0x100, size2, j2, 2), EINVAL);
+	/* ...but in one call, an earlier job's SIGNAL is what a later WAIT sees. */
+	{
+		struct panthor_queue_submit_args jobs[2] = {
+			{ .queue_index = 0, .stream_addr = VA_CODE, .stream_size = size1,
+			  .syncs = j1, .syncs_count = 1 },
+			{ .queue_index = 1, .stream_addr = VA_CODE + 0x100, .stream_size = size2,
+			  .syncs = j2, .syncs_count = 2 },
+		};
+
+		T_ASSERT_OK(panthor_group_submit(s.t.pfile, s.group, jobs, 2));
+	}
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, bin, 0), 1);
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, tl, 3), 1);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x0), 0x11111111ull);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x8), 0x22222222ull);
+	st_fini(&s);
+}
+
+T_TEST(fault, "sched/fault-marks-group-fatal-later-submit-einval")
+{
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	uint32_t size, fatal = 0, state;
+	struct st s;
+	uint64_t insn[] = {
+		csa_move48(0, 0x7f0000000ull),	/* nothing mapped there */
+		csa_move32(2, 1),
+		csa_store(2, 0, 1, 0),
+	};
+
+	st_init(&s, NULL);
+	sig.handle = syncobj(&s.t);
+	bo_write(&s.t, s.code, 0, insn, sizeof(insn));
+	size = sizeof(insn);
+	T_ASSERT_OK(submit1(&s, 1, VA_CODE, size, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), -EINVAL);
+	state = group_state(&s, &fatal);
+	T_ASSERT(state & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT);
+	T_ASSERT(!(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT));
+	T_ASSERT(fatal & 2u);
+	size = put_store_stream(&s, 0x100, 0, 5);
+	T_ASSERT_ERRNO(submit1(&s, 0, VA_CODE + 0x100, size, NULL, 0), EINVAL);
+	pt_fini_ex(&s.t, true);
+}
+
+T_TEST(unsupported, "sched/shader-instruction-is-fatal")
+{
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	uint64_t insn[] = { csa_insn(HW_CS_OP_RUN_COMPUTE, 0) };
+	uint32_t fatal = 0;
+	struct st s;
+
+	st_init(&s, NULL);
+	sig.handle = syncobj(&s.t);
+	bo_write(&s.t, s.code, 0, insn, sizeof(insn));
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, sizeof(insn), &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), -EINVAL);
+	T_ASSERT(group_state(&s, &fatal) & DRM_PANTHOR_GROUP_STATE_FATAL_FAULT);
+	T_ASSERT_EQ_INT(fatal, 1);
+	st_fini(&s);
+}
+
+/* An endless loop: r0 = 1; loop: BRANCH back while r0 != 0. */
+static uint32_t put_loop_stream(struct st *s, uint64_t off)
+{
+	uint64_t insn[] = {
+		csa_move32(0, 1),
+		csa_branch(HW_CS_COND_NEQUAL, 0, -1),
+	};
+
+	bo_write(&s->t, s->code, off, insn, sizeof(insn));
+	return sizeof(insn);
+}
+
+T_TEST(timeout, "sched/timeout-marks-group-timedout")
+{
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	struct panthor_sched_stats st;
+	uint32_t size, state;
+	struct st s;
+
+	st_init(&s, NULL);
+	panthor_sched_set_job_timeout_ms(s.t.ptdev, 100);
+	sig.handle = syncobj(&s.t);
+	size = put_loop_stream(&s, 0);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), -ETIMEDOUT);
+	state = group_state(&s, NULL);
+	T_ASSERT(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
+	panthor_sched_get_stats(s.t.ptdev, &st);
+	T_ASSERT_EQ_INT(st.timeouts, 1);
+	T_ASSERT_ERRNO(submit1(&s, 1, VA_CODE, size, NULL, 0), EINVAL);
+	st_fini(&s);
+}
+
+T_TEST(destroy, "sched/destroy-with-jobs-in-flight")
+{
+	struct panthor_sync_op_args sig1 = { .flags = SYNCOBJ_T | SIGNAL };
+	struct panthor_sync_op_args sig2 = { .flags = SYNCOBJ_T | SIGNAL };
+	struct drm_syncobj *o1, *o2;
+	struct dma_fence *f1 = NULL, *f2 = NULL;
+	uint32_t size;
+	struct st s;
+
+	st_init(&s, NULL);
+	sig1.handle = syncobj(&s.t);
+	sig2.handle = syncobj(&s.t);
+	size = put_loop_stream(&s, 0);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, &sig1, 1));
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, &sig2, 1));
+	o1 = panthor_file_syncobj_lookup(s.t.pfile, sig1.handle);
+	o2 = panthor_file_syncobj_lookup(s.t.pfile, sig2.handle);
+	T_ASSERT_OK(drm_syncobj_find_fence(o1, 0, 0, 0, &f1));
+	T_ASSERT_OK(drm_syncobj_find_fence(o2, 0, 0, 0, &f2));
+	T_ASSERT_OK(panthor_group_destroy(s.t.pfile, s.group));
+	T_ASSERT(dma_fence_is_signaled(f1));
+	T_ASSERT(dma_fence_is_signaled(f2));
+	T_ASSERT_EQ_INT(dma_fence_get_status(f1), -ECANCELED);
+	T_ASSERT_EQ_INT(dma_fence_get_status(f2), -ECANCELED);
+	T_ASSERT_ERRNO(panthor_group_destroy(s.t.pfile, s.group), EINVAL);
+	T_ASSERT_ERRNO(submit1(&s, 0, VA_CODE, size, NULL, 0), EINVAL);
+	dma_fence_put(f1);
+	dma_fence_put(f2);
+	drm_syncobj_put(o1);
+	drm_syncobj_put(o2);
+	st_fini(&s);
+}
+
+T_TEST(resv, "sched/job-fence-in-vm-resv-bookkeep")
+{
+	struct panthor_vm *v;
+	struct dma_fence *f = NULL;
+	struct dma_resv_iter it;
+	uint32_t size;
+	bool found;
+	struct st s;
+
+	st_init(&s, NULL);
+	size = put_loop_stream(&s, 0);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, NULL, 0));
+	v = pt_vm(&s.t, s.vm);
+	/* The running job's fence keeps the VM resv (and the private BOs') busy. */
+	T_ASSERT(!dma_resv_test_signaled(panthor_vm_resv(v), DMA_RESV_USAGE_BOOKKEEP));
+	T_ASSERT(dma_resv_test_signaled(panthor_vm_resv(v), DMA_RESV_USAGE_READ));
+	found = false;
+	dma_resv_iter_begin(&it, panthor_vm_resv(v), DMA_RESV_USAGE_BOOKKEEP);
+	for (f = dma_resv_iter_first_unlocked(&it); f; f = dma_resv_iter_next_unlocked(&it))
+		found |= !strcmp(dma_fence_timeline_name(f), "queue");
+	dma_resv_iter_end(&it);
+	T_ASSERT(found);
+	/* The shared data BO's resv too (an external object of the VM). */
+	{
+		struct panthor_gem_object *bo = pt_bo(&s.t, s.data);
+
+		T_ASSERT(!dma_resv_test_signaled(panthor_gem_resv(bo), DMA_RESV_USAGE_BOOKKEEP));
+		panthor_gem_put(bo);
+	}
+	T_ASSERT_OK(panthor_group_destroy(s.t.pfile, s.group));
+	T_ASSERT(dma_resv_test_signaled(panthor_vm_resv(v), DMA_RESV_USAGE_BOOKKEEP));
+	panthor_vm_put(v);
+	st_fini(&s);
+}
+
+static void group_args_default(struct pt *t, uint32_t vm, struct drm_panthor_group_create *c,
+			       struct drm_panthor_queue_create *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->ringbuf_size = 4096;
+	memset(c, 0, sizeof(*c));
+	c->queues.count = 1;
+	c->compute_core_mask = t->ptdev->gpu_info.shader_present;
+	c->fragment_core_mask = t->ptdev->gpu_info.shader_present;
+	c->tiler_core_mask = t->ptdev->gpu_info.tiler_present;
+	c->vm_id = vm;
+}
+
+T_TEST(create_errno, "sched/group-create-errno-table")
+{
+	struct drm_panthor_group_create c;
+	struct drm_panthor_queue_create q[33];
+	struct pt t;
+	uint32_t vm, h, h2;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	memset(q, 0, sizeof(q));
+	for (int i = 0; i < 33; i++)
+		q[i].ringbuf_size = 4096;
+
+#define EXPECT(errno_, ...) do {                                                  \
+		group_args_default(&t, vm, &c, &q[0]);                             \
+		__VA_ARGS__;                                                       \
+		T_ASSERT_ERRNO(panthor_group_create(t.pfile, &c, q, false, &h), errno_); \
+	} while (0)
+
+	EXPECT(EINVAL, c.queues.count = 0);
+	EXPECT(EINVAL, c.queues.count = 33);
+	EXPECT(EINVAL, c.priority = 4);
+	EXPECT(EACCES, c.priority = PANTHOR_GROUP_PRIORITY_HIGH);
+	EXPECT(EACCES, c.priority = PANTHOR_GROUP_PRIORITY_REALTIME);
+	EXPECT(EINVAL, c.pad = 1);
+	EXPECT(EINVAL, c.compute_core_mask |= 1ull << 63);
+	EXPECT(EINVAL, c.fragment_core_mask = 0; c.max_fragment_cores = 1);
+	EXPECT(EINVAL, c.tiler_core_mask = ~0ull);
+	EXPECT(EINVAL, c.max_compute_cores = 65);
+	EXPECT(EINVAL, c.vm_id = 0);
+	EXPECT(EINVAL, c.vm_id = 7);
+	EXPECT(EINVAL, q[0].pad[1] = 1);
+	EXPECT(EINVAL, q[0].ringbuf_size = 2048);
+	EXPECT(EINVAL, q[0].ringbuf_size = 128 << 10);
+	EXPECT(EINVAL, q[0].ringbuf_size = 12288);
+	EXPECT(EINVAL, q[0].priority = 16);
+#undef EXPECT
+	/* Each queue is checked. */
+	group_args_default(&t, vm, &c, &q[0]);
+	c.queues.count = 3;
+	q[2].ringbuf_size = 100;
+	T_ASSERT_ERRNO(panthor_group_create(t.pfile, &c, q, false, &h), EINVAL);
+	q[2].ringbuf_size = 65536;
+	T_ASSERT_OK(panthor_group_create(t.pfile, &c, q, false, &h));
+	T_ASSERT_EQ_INT(h, 1);
+	/* HIGH is fine for a privileged caller; handles are distinct. */
+	c.priority = PANTHOR_GROUP_PRIORITY_HIGH;
+	T_ASSERT_OK(panthor_group_create(t.pfile, &c, q, true, &h2));
+	T_ASSERT_NE_INT(h, h2);
+	{
+		uint32_t state = 7, fq = 7;
+
+		T_ASSERT_OK(panthor_group_get_state(t.pfile, h2, &state, &fq));
+		T_ASSERT_EQ_INT(state, 0);
+		T_ASSERT_EQ_INT(fq, 0);
+		T_ASSERT_ERRNO(panthor_group_get_state(t.pfile, 99, &state, &fq), EINVAL);
+		T_ASSERT_ERRNO(panthor_group_get_state(t.pfile, 0, &state, &fq), EINVAL);
+	}
+	T_ASSERT_OK(panthor_group_destroy(t.pfile, h));
+	T_ASSERT_ERRNO(panthor_group_destroy(t.pfile, h), EINVAL);
+	T_ASSERT_ERRNO(panthor_group_destroy(t.pfile, 0), EINVAL);
+	T_ASSERT_ERRNO(panthor_group_destroy(t.pfile, 129), EINVAL);
+	/* The VM outlives its destruction while a group uses it. */
+	T_ASSERT_OK(panthor_vm_pool_destroy_vm(&t.pfile->vms, vm));
+	T_ASSERT_OK(panthor_group_destroy(t.pfile, h2));
+	pt_fini(&t);
+}
+
+T_TEST(create_limit, "sched/128-groups-per-file")
+{
+	struct drm_panthor_group_create c;
+	struct drm_panthor_queue_create q;
+	struct pt t;
+	uint32_t vm, h;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	group_args_default(&t, vm, &c, &q);
+	for (int i = 0; i < PANTHOR_MAX_GROUPS_PER_FILE; i++)
+		T_ASSERT_OK(panthor_group_create(t.pfile, &c, &q, false, &h));
+	T_ASSERT_ERRNO(panthor_group_create(t.pfile, &c, &q, false, &h), EBUSY);
+	T_ASSERT_OK(panthor_group_destroy(t.pfile, 77));
+	T_ASSERT_OK(panthor_group_create(t.pfile, &c, &q, false, &h));
+	T_ASSERT_EQ_INT(h, 77);
+	pt_fini(&t);	/* file close destroys the rest */
+}
+
+T_TEST(submit_errno, "sched/group-submit-errno-table")
+{
+	struct panthor_sync_op_args sy;
+	struct panthor_queue_submit_args j;
+	uint32_t size, h;
+	struct st s;
+
+	st_init(&s, NULL);
+	size = put_store_stream(&s, 0, 0, 1);
+	h = syncobj(&s.t);
+
+#define EXPECT(errno_, ...) do {                                                  \
+		memset(&j, 0, sizeof(j));                                          \
+		j.stream_addr = VA_CODE;                                           \
+		j.stream_size = size;                                              \
+		memset(&sy, 0, sizeof(sy));                                        \
+		sy.flags = SYNCOBJ_T | SIGNAL;                                     \
+		sy.handle = h;                                                     \
+		j.syncs = &sy;                                                     \
+		j.syncs_count = 1;                                                 \
+		__VA_ARGS__;                                                       \
+		T_ASSERT_ERRNO(panthor_group_submit(s.t.pfile, s.group, &j, 1), errno_); \
+	} while (0)
+
+	EXPECT(EINVAL, j.pad = 1);
+	EXPECT(EINVAL, j.stream_addr = 0);
+	EXPECT(EINVAL, j.stream_size = 0);
+	EXPECT(EINVAL, j.stream_addr = VA_CODE + 8);
+	EXPECT(EINVAL, j.stream_size = 12);
+	EXPECT(EINVAL, j.latest_flush = 1u << 24);
+	EXPECT(EINVAL, j.queue_index = 2);
+	EXPECT(EINVAL, sy.flags |= 0x100);
+	EXPECT(EINVAL, sy.flags = 2 | SIGNAL);
+	EXPECT(EINVAL, sy.timeline_value = 1);
+	EXPECT(EINVAL, sy.handle = 999);
+	EXPECT(ENOENT, sy.flags = SYNCOBJ_T; sy.handle = 999);
+	/* A binary WAIT on a syncobj that has no fence. */
+	EXPECT(EINVAL, sy.flags = SYNCOBJ_T);
+	/* Bit 31 of latest_flush is allowed; an empty job is a sync point. */
+	EXPECT(0, j.latest_flush = 1u << 31);
+	EXPECT(0, j.stream_addr = 0; j.stream_size = 0);
+#undef EXPECT
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, h, 0), 1);
+	T_ASSERT_ERRNO(panthor_group_submit(s.t.pfile, 55, &j, 1), EINVAL);
+	T_ASSERT_OK(panthor_group_submit(s.t.pfile, 55, &j, 0));
+	T_ASSERT_OK(panthor_group_wait_idle(s.t.pfile, s.group));
+	st_fini(&s);
+}
+
+/* ---- concurrency ---------------------------------------------------------------- */
+
+struct worker {
+	struct st *s;
+	uint32_t group;
+	uint32_t index;
+	int failures;
+};
+
+static void *submit_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct st *s = w->s;
+
+	for (uint32_t n = 0; n < 20; n++) {
+		uint64_t off = 0x1000 + (uint64_t)w->index * 0x400 + (n % 4) * 0x100;
+		uint64_t insn[] = {
+			csa_move48(0, VA_DATA + w->index * 0x100 + (n % 4) * 8),
+			csa_move32(2, w->index << 16 | n),
+			csa_store(2, 0, 1, 0),
+		};
+		struct panthor_queue_submit_args j = {
+			.queue_index = n % 2, .stream_addr = VA_CODE + off,
+			.stream_size = sizeof(insn),
+		};
+		struct panthor_gem_object *bo;
+
+		/* Stream slots are reused every 4 jobs: wait for the last round first. */
+		if (n % 4 == 0 && panthor_group_wait_idle(s->t.pfile, w->group))
+			w->failures++;
+		bo = pt_bo(&s->t, s->code);
+		if (panthor_gem_cpu_access(bo, off, insn, sizeof(insn), true))
+			w->failures++;
+		panthor_gem_put(bo);
+		if (panthor_group_submit(s->t.pfile, w->group, &j, 1))
+			w->failures++;
+	}
+	if (panthor_group_wait_idle(s->t.pfile, w->group))
+		w->failures++;
+	return NULL;
+}
+
+T_TEST(threads, "sched/several-groups-several-threads")
+{
+	struct worker w[4];
+	pthread_t th[4];
+	struct panthor_sched_stats st;
+	struct st s;
+
+	st_init(&s, NULL);
+	for (uint32_t i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .s = &s, .index = i };
+		w[i].group = i ? group_create_n(&s.t, s.vm, 2) : s.group;
+		T_ASSERT_OK(pthread_create(&th[i], NULL, submit_worker, &w[i]));
+	}
+	for (uint32_t i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		T_ASSERT_EQ_INT(w[i].failures, 0);
+	}
+	for (uint32_t i = 0; i < 4; i++)
+		for (uint32_t k = 0; k < 4; k++) {
+			uint64_t v = bo_read64(&s.t, s.data, i * 0x100 + k * 8) & 0xffffffffu;
+
+			T_ASSERT_EQ_U64(v >> 16, i);
+			T_ASSERT_EQ_U64(v & 0xffff, 16 + k);
+		}
+	panthor_sched_get_stats(s.t.ptdev, &st);
+	T_ASSERT_EQ_INT(st.jobs_done, 80);
+	T_ASSERT_EQ_INT(st.jobs_failed, 0);
+	st_fini(&s);
+}
