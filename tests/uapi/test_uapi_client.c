@@ -1410,3 +1410,104 @@ T_TEST(syncobj_points, "uapi/client/sync-file-export-import-of-timeline-points")
 	cl_close(fd);
 	cl_end();
 }
+
+/* CS instruction words (Mesa's CSF genxml, v10): opcode in [63:56]. */
+#define CS_MOVE48(d, imm) ((0x01ull << 56) | ((uint64_t)(d) << 48) | ((imm) & 0xffffffffffffull))
+#define CS_MOVE32(r, imm) ((0x02ull << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
+#define CS_STORE(base, addr, mask) \
+	((0x15ull << 56) | ((uint64_t)(base) << 48) | ((uint64_t)(addr) << 40) | \
+	 ((uint64_t)(mask) << 16))
+
+static uint32_t group_create(int fd, uint32_t vm)
+{
+	struct drm_panthor_gpu_info gi = { 0 };
+	struct drm_panthor_dev_query q = {
+		.type = DRM_PANTHOR_DEV_QUERY_GPU_INFO, .size = sizeof(gi), .pointer = (uintptr_t)&gi,
+	};
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create c = {
+		.queues = { .stride = sizeof(qc), .count = 1, .array = (uintptr_t)&qc },
+		.max_compute_cores = 1, .max_fragment_cores = 1, .max_tiler_cores = 1,
+		.priority = PANTHOR_GROUP_PRIORITY_LOW, .vm_id = vm,
+	};
+
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	c.compute_core_mask = gi.shader_present;
+	c.fragment_core_mask = gi.shader_present;
+	c.tiler_core_mask = gi.tiler_present;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
+	T_ASSERT_NE_INT(c.group_handle, 0);
+	return c.group_handle;
+}
+
+T_TEST(group_submit, "uapi/client/group-submit-store-syncobj-fd-and-sync-file")
+{
+	const uint32_t TL = DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ;
+	const uint64_t va_code = MiB, va_data = 2 * MiB;
+	struct drm_panthor_sync_op syncs[2];
+	struct drm_panthor_queue_submit qs = {
+		.stream_addr = va_code, .stream_size = 24,
+		.syncs = { .stride = sizeof(syncs[0]), .count = 2, .array = (uintptr_t)syncs },
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	struct drm_panthor_group_get_state st = { 0 };
+	struct drm_syncobj_handle sh = { 0 };
+	uint64_t size = 4096, *cp;
+	volatile uint32_t *dp;
+	uint32_t vm, code, data, group, tl;
+	int fd, fd2;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	fd2 = cl_open("/dev/dri/renderD128");
+	vm = vm_create(fd);
+	code = bo_create(fd, &size, 0);
+	data = bo_create(fd, &size, 0);
+	cp = bo_map(fd, code, 4096);
+	dp = bo_map(fd, data, 4096);
+	cp[0] = CS_MOVE48(0, va_data + 0x40);
+	cp[1] = CS_MOVE32(4, 0x600df00d);
+	cp[2] = CS_STORE(4, 0, 1);
+	T_ASSERT_OK(bind1(fd, vm, DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, code, 0, va_code, 4096));
+	tl = syncobj_create(fd, 0);
+	/* The data BO is bound asynchronously, signalling point 1 of tl... */
+	memset(syncs, 0, sizeof(syncs));
+	syncs[0].flags = DRM_PANTHOR_SYNC_OP_SIGNAL | TL;
+	syncs[0].handle = tl;
+	syncs[0].timeline_value = 1;
+	T_ASSERT_OK(bind_async(fd, vm, data, va_data, 4096, syncs, 1));
+	/* ...which the job waits for before storing through the mapping; it signals 2. */
+	group = group_create(fd, vm);
+	gs.group_handle = group;
+	syncs[0].flags = DRM_PANTHOR_SYNC_OP_WAIT | TL;
+	syncs[1] = syncs[0];
+	syncs[1].flags = DRM_PANTHOR_SYNC_OP_SIGNAL | TL;
+	syncs[1].timeline_value = 2;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs));
+
+	/* The syncobj as an fd, imported by another file, waited there. */
+	sh.handle = tl;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &sh));
+	{
+		struct drm_syncobj_handle imp = { .fd = sh.fd };
+
+		T_ASSERT_OK(cl_ioctl(fd2, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &imp));
+		T_ASSERT_OK(tl_wait(fd2, imp.handle, 2, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+				    now_ns() + 20ll * 1000000000ll));
+	}
+	T_ASSERT_EQ_INT(close(sh.fd), 0);
+	T_ASSERT_EQ_INT(dp[0x40 / 4], 0x600df00d);
+	T_ASSERT_EQ_U64(tl_query(fd, tl, 0), 2);
+	st.group_handle = group;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st));
+	T_ASSERT_EQ_INT(st.state, 0);
+	/* Groups are per file too. */
+	T_ASSERT_ERRNO(cl_ioctl(fd2, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st), EINVAL);
+	T_ASSERT_OK(cl_munmap(cp, 4096));
+	T_ASSERT_OK(cl_munmap((void *)dp, 4096));
+	cl_close(fd2);
+	cl_close(fd);
+	cl_end();
+}
