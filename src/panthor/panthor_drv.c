@@ -1224,6 +1224,15 @@ static int bo_create_ioctl(struct pantomime_file *file, void *data)
 
 	if (c->pad)
 		return -EINVAL;
+	/*
+	 * The kernel's BO is a shmem file: shmem_file_setup() refuses a
+	 * page-aligned size that is negative as a loff_t (-EINVAL).
+	 */
+	if (size > (uint64_t)INT64_MAX - (PAGE_4K - 1)) {
+		u_dbg(MOD, "BO_CREATE: size 0x%llx beyond a file's largest size",
+		      (unsigned long long)size);
+		return -EINVAL;
+	}
 	err = panthor_file_bo_create(file->pfile, &size, c->flags, c->exclusive_vm_id, &c->handle);
 	if (err)
 		return err;

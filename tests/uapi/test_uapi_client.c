@@ -568,6 +568,14 @@ T_TEST(bo_lifecycle, "uapi/client/bo-sizes-zeroed-mmap-close")
 	c.exclusive_vm_id = 0;
 	c.pad = 1;
 	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	/* Sizes no shmem file can have (rounding up would overflow, or go past INT64_MAX). */
+	c.pad = 0;
+	c.size = ~0ull;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	c.size = 1ull << 63;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	c.size = (1ull << 63) - 4095;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
 
 	/* Fresh memory is zero, also when it is reused after a close. */
 	size = 2 * MiB;
