@@ -1519,3 +1519,103 @@ T_TEST(group_submit, "uapi/client/group-submit-store-syncobj-fd-and-sync-file")
 	cl_close(fd);
 	cl_end();
 }
+
+/*
+ * Run one job on a fresh group of @vm storing values[i] (32 bits) at
+ * vas[i]; the stream is written at @code (CPU) / @code_va (GPU). Return:
+ * the group's state once the job's fence has signalled.
+ */
+static uint32_t gpu_store(int fd, uint32_t vm, uint64_t *code, uint64_t code_va,
+			  const uint64_t *vas, const uint32_t *values, unsigned int n)
+{
+	struct drm_panthor_sync_op sig = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+	};
+	struct drm_panthor_queue_submit qs = {
+		.stream_addr = code_va, .stream_size = 24 * n,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	struct drm_panthor_group_get_state st = { 0 };
+
+	for (unsigned int i = 0; i < n; i++) {
+		code[3 * i] = CS_MOVE48(0, vas[i]);
+		code[3 * i + 1] = CS_MOVE32(4, values[i]);
+		code[3 * i + 2] = CS_STORE(4, 0, 1);
+	}
+	sig.handle = syncobj_create(fd, 0);
+	gs.group_handle = group_create(fd, vm);
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs));
+	T_ASSERT_OK(syncobj_wait(fd, &sig.handle, 1, 0, now_ns() + 20ll * 1000000000ll, NULL));
+	st.group_handle = gs.group_handle;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st));
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY,
+			     &(struct drm_panthor_group_destroy){ .group_handle = gs.group_handle }));
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY,
+			     &(struct drm_syncobj_destroy){ .handle = sig.handle }));
+	return st.state;
+}
+
+T_TEST(gpu_view, "uapi/client/gpu-sees-huge-page-holes-and-sparse-replacements")
+{
+	const uint32_t MAP = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP;
+	const uint32_t UNMAP = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
+	const uint32_t SPARSE = MAP | DRM_PANTHOR_VM_BIND_OP_MAP_SPARSE |
+				DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC;
+	const uint64_t code_va = MiB, va = 64 * MiB, sva = 128 * MiB;
+	uint64_t size = 4 * MiB, csize = 4096, ssize = 64 << 10, *code;
+	volatile uint32_t *p, *q;
+	uint32_t vm, bo, cbo, sbo;
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	vm = vm_create(fd);
+	cbo = bo_create(fd, &csize, 0);
+	bo = bo_create(fd, &size, 0);
+	sbo = bo_create(fd, &ssize, 0);
+	code = bo_map(fd, cbo, csize);
+	p = bo_map(fd, bo, size);
+	q = bo_map(fd, sbo, ssize);
+	T_ASSERT_OK(bind1(fd, vm, MAP, cbo, 0, code_va, csize));
+
+	/* 2 MiB blocks with a 4 KiB hole punched at 1 MiB: both sides still map. */
+	T_ASSERT_OK(bind1(fd, vm, MAP, bo, 0, va, size));
+	T_ASSERT_OK(bind1(fd, vm, UNMAP, 0, 0, va + MiB, 4096));
+	{
+		const uint64_t vas[] = { va + MiB - 4, va + MiB + 4096, va + 3 * MiB };
+		const uint32_t vals[] = { 0x11, 0x22, 0x33 };
+
+		T_ASSERT_EQ_INT(gpu_store(fd, vm, code, code_va, vas, vals, 3), 0);
+		T_ASSERT_EQ_INT(p[(MiB - 4) / 4], 0x11);
+		T_ASSERT_EQ_INT(p[(MiB + 4096) / 4], 0x22);
+		T_ASSERT_EQ_INT(p[3 * MiB / 4], 0x33);
+	}
+	/* Sparse over the whole next range, a real BO replacing 64 KiB of it. */
+	T_ASSERT_OK(bind1(fd, vm, SPARSE, 0, 0, sva, 4 * MiB));
+	T_ASSERT_OK(bind1(fd, vm, MAP, sbo, 0, sva + MiB, ssize));
+	{
+		const uint64_t vas[] = { sva + 8, sva + MiB + 8, sva + 3 * MiB };
+		const uint32_t vals[] = { 0x44, 0x55, 0x66 };
+
+		/* Writes to the sparse part land nowhere a client sees; no fault. */
+		T_ASSERT_EQ_INT(gpu_store(fd, vm, code, code_va, vas, vals, 3), 0);
+		T_ASSERT_EQ_INT(q[2], 0x55);
+	}
+	/* A store into the hole faults: the group is dead, the BO's page untouched. */
+	{
+		const uint64_t vas[] = { va + MiB + 64 };
+		const uint32_t vals[] = { 0x77 };
+
+		T_ASSERT(gpu_store(fd, vm, code, code_va, vas, vals, 1) &
+			 DRM_PANTHOR_GROUP_STATE_FATAL_FAULT);
+		T_ASSERT_EQ_INT(p[(MiB + 64) / 4], 0);
+	}
+	T_ASSERT_OK(cl_munmap(code, csize));
+	T_ASSERT_OK(cl_munmap((void *)p, size));
+	T_ASSERT_OK(cl_munmap((void *)q, ssize));
+	cl_close(fd);
+	cl_end();
+}
