@@ -1414,8 +1414,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* pantomime's files have neither CAP_SYS_NICE nor DRM master. */
-	err = panthor_group_create(file->pfile, c, queues, false, &handle);
+	/* HIGH and REALTIME: CAP_SYS_NICE or the DRM master, as DEV_QUERY reports. */
+	err = panthor_group_create(file->pfile, c, queues,
+				   !group_priority_permit(file, PANTHOR_GROUP_PRIORITY_REALTIME),
+				   &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);

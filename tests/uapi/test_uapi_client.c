@@ -1221,6 +1221,29 @@ static uint8_t allowed_priorities(int fd)
 	return pi.allowed_mask;
 }
 
+/* GROUP_CREATE of a REALTIME group on a new VM. Return: 0 or -errno. */
+static int realtime_group(int fd)
+{
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create c = {
+		.queues = { .stride = sizeof(qc), .count = 1, .array = (uintptr_t)&qc },
+		.max_compute_cores = 1, .max_fragment_cores = 1, .max_tiler_cores = 1,
+		.priority = PANTHOR_GROUP_PRIORITY_REALTIME,
+	};
+
+	struct drm_panthor_gpu_info gi = { 0 };
+	struct drm_panthor_dev_query q = {
+		.type = DRM_PANTHOR_DEV_QUERY_GPU_INFO, .size = sizeof(gi), .pointer = (uintptr_t)&gi,
+	};
+
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	c.compute_core_mask = gi.shader_present;
+	c.fragment_core_mask = gi.shader_present;
+	c.tiler_core_mask = gi.tiler_present;
+	c.vm_id = vm_create(fd);
+	return cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c);
+}
+
 T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
 {
 	/* HIGH and REALTIME need CAP_SYS_NICE or the DRM master. */
@@ -1240,6 +1263,10 @@ T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
 	T_ASSERT_EQ_INT(allowed_priorities(second), 0x3);
 	again = cl_open("/dev/dri/card0");
 	T_ASSERT_EQ_INT(allowed_priorities(again), 0xf);
+	/* GROUP_CREATE agrees: REALTIME for the master, -EACCES for the others. */
+	T_ASSERT_OK(realtime_group(again));
+	T_ASSERT_ERRNO(realtime_group(second), EACCES);
+	T_ASSERT_ERRNO(realtime_group(render), EACCES);
 	/* With CAP_SYS_NICE (when this process may have it), everyone. */
 	if (set_cap_sys_nice(true) || had)
 		T_ASSERT_EQ_INT(allowed_priorities(render), 0xf);
