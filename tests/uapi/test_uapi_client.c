@@ -1646,3 +1646,71 @@ T_TEST(gpu_view, "uapi/client/gpu-sees-huge-page-holes-and-sparse-replacements")
 	cl_close(fd);
 	cl_end();
 }
+
+struct fd_worker {
+	int fa, fb;
+	int errors;
+};
+
+/* Export, dup, import into the other file, signal there, wait here, close: many times. */
+static void *fd_worker_main(void *arg)
+{
+	struct fd_worker *w = arg;
+
+	for (int i = 0; i < 200; i++) {
+		struct drm_syncobj_create c = { 0 };
+		struct drm_syncobj_handle ex = { 0 }, im = { 0 };
+		struct drm_syncobj_wait wt = { .count_handles = 1 };
+		struct drm_syncobj_array sig = { .count_handles = 1 };
+		int dupfd;
+
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_CREATE, &c)) {
+			w->errors++;
+			continue;
+		}
+		ex.handle = c.handle;
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &ex)) {
+			w->errors++;
+			continue;
+		}
+		dupfd = dup(ex.fd);
+		close(ex.fd);
+		im.fd = dupfd;
+		if (cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &im))
+			w->errors++;
+		close(dupfd);
+		sig.handles = (uintptr_t)&im.handle;
+		if (cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_SIGNAL, &sig))
+			w->errors++;
+		wt.handles = (uintptr_t)&c.handle;
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_WAIT, &wt))
+			w->errors++;
+		cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_DESTROY,
+			 &(struct drm_syncobj_destroy){ .handle = im.handle });
+		cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_DESTROY,
+			 &(struct drm_syncobj_destroy){ .handle = c.handle });
+	}
+	return NULL;
+}
+
+T_TEST(fd_threads, "uapi/client/syncobj-fds-from-four-threads")
+{
+	struct fd_worker w[4];
+	pthread_t th[4];
+	int fa, fb;
+
+	cl_begin();
+	fa = cl_open("/dev/dri/renderD128");
+	fb = cl_open("/dev/dri/renderD128");
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct fd_worker){ .fa = i & 1 ? fb : fa, .fb = i & 1 ? fa : fb };
+		T_ASSERT_EQ_INT(pthread_create(&th[i], NULL, fd_worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		T_ASSERT_EQ_INT(pthread_join(th[i], NULL), 0);
+		T_ASSERT_EQ_INT(w[i].errors, 0);
+	}
+	cl_close(fb);
+	cl_close(fa);
+	cl_end();
+}
