@@ -44,6 +44,7 @@
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
 #include "panthor/panthor_mmu.h"
+#include "pgtable/pgtable.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
@@ -1111,7 +1112,8 @@ static int dev_query_ioctl(struct pantomime_file *file, void *data)
 	}
 	default: {
 		struct drm_panthor_mmu_info mi = {
-			.page_size_bitmap = (1ull << 12) | (1ull << 21),
+			/* What panthor_mmu.c gives every VM's page tables. */
+			.page_size_bitmap = PGTABLE_PGSIZE_4K_2M,
 		};
 
 		return set_uobj(q->pointer, q->size, sizeof(mi), &mi, sizeof(mi));
