@@ -1714,3 +1714,53 @@ T_TEST(fd_threads, "uapi/client/syncobj-fds-from-four-threads")
 	cl_close(fa);
 	cl_end();
 }
+
+T_TEST(sync_only, "uapi/client/vm-bind-sync-only-ops")
+{
+	const uint32_t SYNC_ONLY = DRM_PANTHOR_VM_BIND_OP_TYPE_SYNC_ONLY;
+	struct drm_panthor_sync_op s = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+	};
+	struct drm_panthor_vm_bind_op op = {
+		.flags = SYNC_ONLY,
+		.syncs = { .stride = sizeof(s), .count = 1, .array = (uintptr_t)&s },
+	};
+	struct drm_panthor_vm_bind b = {
+		.flags = DRM_PANTHOR_VM_BIND_ASYNC,
+		.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+	};
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	b.vm_id = vm_create(fd);
+	s.handle = syncobj_create(fd, 0);
+	/* A SYNC_ONLY op just signals, once the VM's earlier binds are done. */
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b));
+	T_ASSERT_OK(syncobj_wait(fd, &s.handle, 1, 0, now_ns() + 20ll * 1000000000ll, NULL));
+	/* It takes no BO, offset, VA, size or flags, and needs a sync. */
+	op.va = MiB;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.va = 0;
+	op.size = 4096;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.size = 0;
+	op.bo_handle = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.bo_handle = 0;
+	op.flags = SYNC_ONLY | DRM_PANTHOR_VM_BIND_OP_MAP_READONLY;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.flags = SYNC_ONLY;
+	op.syncs.count = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	/*
+	 * Synchronously: syncs are refused before anything else, then a size
+	 * of 0 is a no-op whatever the type (the kernel's sync path).
+	 */
+	b.flags = 0;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b));
+	op.syncs.count = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	cl_close(fd);
+	cl_end();
+}
