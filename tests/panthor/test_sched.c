@@ -348,6 +348,110 @@ T_TEST(resv, "sched/job-fence-in-vm-resv-bookkeep")
 	st_fini(&s);
 }
 
+static bool evicted(struct pt *t, uint32_t h)
+{
+	struct panthor_gem_object *bo = pt_bo(t, h);
+	bool ev = panthor_gem_is_evicted(bo);
+
+	panthor_gem_put(bo);
+	return ev;
+}
+
+T_TEST(shrink, "sched/job-fence-blocks-eviction-until-done-then-validate-restores")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	uint32_t zero = 0, one = 1, size2;
+	struct st s;
+	uint64_t insn[] = {
+		csa_move48(0, VA_DATA + 0x1000),
+		csa_move32(2, 0),
+		csa_sync_wait32(HW_CS_COND_GREATER, 0, 2),	/* until the CPU says go */
+		csa_move48(4, VA_DATA + 0x2000),
+		csa_move32(6, 0x55),
+		csa_store(6, 4, 1, 0),
+	};
+
+	st_init(&s, &cfg);
+	pt_bo_fill(&s.t, s.data, 7);
+	bo_write(&s.t, s.data, 0x1000, &zero, 4);
+	bo_write(&s.t, s.code, 0, insn, sizeof(insn));
+	size2 = put_store_stream(&s, 0x100, 0x2008, 0x66);
+	sig.handle = syncobj(&s.t);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, sizeof(insn), &sig, 1));
+
+	/* The job runs (blocked in its SYNC_WAIT): its fence keeps both BOs in. */
+	panthor_gem_shrink(s.t.ptdev, 1 << 20, true);
+	T_ASSERT(!evicted(&s.t, s.data));
+	T_ASSERT(!evicted(&s.t, s.code));
+	bo_write(&s.t, s.data, 0x1000, &one, 4);
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2000) & 0xffffffffu, 0x55ull);
+
+	/* Done: now they go to swap. */
+	T_ASSERT_GT_INT(panthor_gem_shrink(s.t.ptdev, 1 << 20, true), 0);
+	T_ASSERT(evicted(&s.t, s.data));
+	T_ASSERT(evicted(&s.t, s.code));
+
+	/* The next job restores them (validate) before it runs. */
+	T_ASSERT_OK(submit1(&s, 1, VA_CODE + 0x100, size2, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT(!evicted(&s.t, s.data));
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2008) & 0xffffffffu, 0x66ull);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x3000), pt_word(7, 0x3000));
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2000) & 0xffffffffu, 0x55ull);
+	pt_validate(&s.t, s.vm);
+	st_fini(&s);
+}
+
+static const char *test_fence_name(struct dma_fence *f)
+{
+	(void)f;
+	return "test";
+}
+
+static const struct dma_fence_ops test_fence_ops = {
+	.get_driver_name = test_fence_name,
+	.get_timeline_name = test_fence_name,
+};
+
+T_TEST(shrink_queued, "sched/queued-job-fence-blocks-eviction")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_sync_op_args syncs[2] = {
+		{ .flags = SYNCOBJ_T }, { .flags = SYNCOBJ_T | SIGNAL },
+	};
+	struct drm_syncobj *dep;
+	struct dma_fence *f;
+	uint32_t size;
+	struct st s;
+
+	st_init(&s, &cfg);
+	pt_bo_fill(&s.t, s.data, 9);
+	size = put_store_stream(&s, 0, 0x10, 0x77);
+	syncs[0].handle = syncobj(&s.t);
+	syncs[1].handle = syncobj(&s.t);
+	f = u_malloc(sizeof(*f));
+	T_ASSERT_NOT_NULL(f);
+	dma_fence_init(f, &test_fence_ops, dma_fence_context_alloc(1), 1);
+	dep = panthor_file_syncobj_lookup(s.t.pfile, syncs[0].handle);
+	drm_syncobj_replace_fence(dep, f);
+	drm_syncobj_put(dep);
+
+	/* Queued behind an unsignalled dependency: not started, but its fence is in the resvs. */
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, syncs, 2));
+	panthor_gem_shrink(s.t.ptdev, 1 << 20, true);
+	T_ASSERT(!evicted(&s.t, s.data));
+	T_ASSERT(!evicted(&s.t, s.code));
+	dma_fence_signal(f);
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, syncs[1].handle, 0), 1);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x10) & 0xffffffffu, 0x77ull);
+	T_ASSERT_GT_INT(panthor_gem_shrink(s.t.ptdev, 1 << 20, true), 0);
+	T_ASSERT(evicted(&s.t, s.data));
+	dma_fence_put(f);
+	st_fini(&s);
+}
+
 static void group_args_default(struct pt *t, uint32_t vm, struct drm_panthor_group_create *c,
 			       struct drm_panthor_queue_create *q)
 {
