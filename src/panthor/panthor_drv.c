@@ -6,10 +6,9 @@
  * 'd'; the number selects a core or a driver ioctl; the argument is copied
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
- * size. Unknown numbers give -ENOTTY (pantomime.h); panthor requests this
- * driver version defines but pantomime does not implement yet
- * (TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line. The GROUP_*
- * ioctls copy their arrays in and call panthor_sched.c.
+ * size. Unknown numbers give -ENOTTY (pantomime.h). The GROUP_* ioctls copy
+ * their arrays in and call panthor_sched.c; TILER_HEAP_* call
+ * panthor_heap.c.
  *
  * CPU mappings of BOs are eager: the BO is pinned while mapped and each
  * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
@@ -39,6 +38,7 @@
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_mmu.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
@@ -1224,9 +1224,25 @@ static int bo_query_info_ioctl(struct pantomime_file *file, void *data)
 	return 0;
 }
 
-static int group_stub(struct pantomime_file *file, void *data)
+/* ------------------------------------------------------------------ tiler heaps */
+
+static int tiler_heap_create_ioctl(struct pantomime_file *file, void *data)
 {
-	return 0;
+	struct drm_panthor_tiler_heap_create *c = data;
+
+	return panthor_tiler_heap_create(file->pfile, c->vm_id, c->initial_chunk_count,
+					 c->chunk_size, c->max_chunks, c->target_in_flight,
+					 &c->handle, (uint64_t *)&c->tiler_heap_ctx_gpu_va,
+					 (uint64_t *)&c->first_heap_chunk_gpu_va);
+}
+
+static int tiler_heap_destroy_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_tiler_heap_destroy *d = data;
+
+	if (d->pad)
+		return -EINVAL;
+	return panthor_tiler_heap_destroy(file->pfile, d->handle);
 }
 
 /* ------------------------------------------------------------------ groups */
@@ -1357,7 +1373,6 @@ static const struct ioctl_desc core_ioctls[] = {
 };
 
 #define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false }
-#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1370,8 +1385,8 @@ static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_GROUP_DESTROY, group_destroy_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, group_submit_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_GROUP_GET_STATE, group_get_state_ioctl),
-	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE),
-	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY),
+	DRV(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, tiler_heap_create_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, tiler_heap_destroy_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_SET_LABEL, bo_set_label_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, set_user_mmio_offset_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_SYNC, bo_sync_ioctl),

@@ -16,6 +16,7 @@
 #include "dma/dma_fence.h"
 #include "dma/dma_resv.h"
 #include "dma/syncobj.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
@@ -671,4 +672,81 @@ T_TEST(threads, "sched/several-groups-several-threads")
 	T_ASSERT_EQ_INT(st.jobs_done, 80);
 	T_ASSERT_EQ_INT(st.jobs_failed, 0);
 	st_fini(&s);
+}
+
+/* ---- tiler heaps ------------------------------------------------------------------ */
+
+T_TEST(heap, "sched/tiler-heap-chunks-in-kernel-range")
+{
+	struct pt t;
+	struct panthor_vm *v;
+	uint32_t vm, h, h2;
+	uint64_t ctx, first, ctx2, first2, hdr, next, kstart;
+	long frames0, frames1;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	v = pt_vm(&t, vm);
+	kstart = panthor_vm_kernel_va_start(v);
+	frames0 = pt_frames(&t);
+	T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 3, 256 << 10, 10, 4, &h, &ctx, &first));
+	T_ASSERT_EQ_INT(h >> 16, vm);
+	T_ASSERT_GE_INT(ctx, kstart);
+	T_ASSERT_GE_INT(first, kstart);
+	/* The chunks form a list: each header links to the one allocated before it. */
+	T_ASSERT_OK(pt_read64(&t, vm, first, &hdr));
+	T_ASSERT_EQ_U64(hdr & 0xfff, (256 << 10) >> 12);
+	next = hdr & ~0xfffull;
+	T_ASSERT_GE_INT(next, kstart);
+	T_ASSERT_OK(pt_read64(&t, vm, next, &hdr));
+	T_ASSERT_NE_U64(hdr, 0);
+	T_ASSERT_OK(pt_read64(&t, vm, hdr & ~0xfffull, &hdr));
+	T_ASSERT_EQ_U64(hdr, 0);	/* the oldest chunk ends the list */
+	T_ASSERT_OK(pt_read64(&t, vm, ctx, &hdr));
+	T_ASSERT_EQ_U64(hdr, 0);	/* a zeroed context */
+	frames1 = pt_frames(&t);
+	T_ASSERT_GE_INT(frames1 - frames0, 3 * 64);
+	T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h2, &ctx2,
+					      &first2));
+	T_ASSERT_NE_INT(h, h2);
+	T_ASSERT_NE_U64(ctx, ctx2);
+	T_ASSERT_OK(panthor_tiler_heap_destroy(t.pfile, h));
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, h), EINVAL);
+	T_ASSERT_LT_INT(pt_frames(&t), frames1);
+	/* VM_DESTROY takes the remaining heap with it. */
+	panthor_vm_put(v);
+	T_ASSERT_OK(panthor_vm_pool_destroy_vm(&t.pfile->vms, vm));
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, h2), EINVAL);
+	pt_fini(&t);
+}
+
+T_TEST(heap_errno, "sched/tiler-heap-errno-table")
+{
+	struct pt t;
+	uint32_t vm, vm2, h;
+	uint64_t a, b;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	vm2 = pt_vm_create(&t);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, 0, 1, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, 9, 1, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 0, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 2, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, 64 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, (128 << 10) + 512, 1, 0, &h, &a,
+						 &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, (8 << 20) + 4096, 1, 0, &h, &a,
+						 &b), EINVAL);
+	/* A VM that never had a heap has no pool. */
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, vm2 << 16), ENOENT);
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, 20 << 16), EINVAL);
+	for (int i = 0; i < PANTHOR_MAX_HEAPS_PER_POOL; i++)
+		T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h, &a, &b));
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h, &a, &b), EBUSY);
+	T_ASSERT_OK(panthor_tiler_heap_destroy(t.pfile, vm << 16 | 5));
+	T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h, &a, &b));
+	T_ASSERT_EQ_INT(h, vm << 16 | 5);
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, vm << 16 | 200), EINVAL);
+	pt_fini(&t);	/* file close destroys the VMs and their heaps */
 }

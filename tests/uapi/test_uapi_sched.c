@@ -312,3 +312,31 @@ T_TEST(flush_id, "uapi/sched/flush-id-page-is-live-and-read-only")
 	T_ASSERT_OK(pantomime_munmap(cp, 4096));
 	teardown();
 }
+
+T_TEST(tiler_heap, "uapi/sched/tiler-heap-create-destroy")
+{
+	struct drm_panthor_vm_create vc = { 0 };
+	struct drm_panthor_tiler_heap_create c = { 0 };
+	struct drm_panthor_tiler_heap_destroy d = { 0 };
+
+	setup();
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+	c.vm_id = vc.id;
+	c.initial_chunk_count = 2;
+	c.chunk_size = 128 << 10;
+	c.max_chunks = 8;
+	c.target_in_flight = 2;
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &c));
+	T_ASSERT_EQ_INT(c.handle >> 16, vc.id);
+	T_ASSERT_GE_INT(c.tiler_heap_ctx_gpu_va, vc.user_va_range);
+	T_ASSERT_GE_INT(c.first_heap_chunk_gpu_va, vc.user_va_range);
+	c.chunk_size = 100;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &c), EINVAL);
+	d.handle = c.handle;
+	d.pad = 1;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d), EINVAL);
+	d.pad = 0;
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d));
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d), EINVAL);
+	teardown();
+}
