@@ -349,6 +349,33 @@ T_TEST(resv, "sched/job-fence-in-vm-resv-bookkeep")
 	st_fini(&s);
 }
 
+T_TEST(reset, "sched/reset-abandons-stream-group-innocent")
+{
+	struct pt_config cfg = { .timeout_us = 10000 };
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	struct hw_queue_stats qs = { 0 };
+	uint32_t size, state, bo;
+	struct st s;
+
+	st_init(&s, &cfg);
+	sig.handle = syncobj(&s.t);
+	size = put_loop_stream(&s, 0);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, &sig, 1));
+	while (!qs.runs)
+		T_ASSERT_OK(hw_queue_stats(s.t.ptdev->hw, 0, &qs));
+	/* A map whose cache flush never completes takes the reset path. */
+	bo = pt_bo_create(&s.t, 4096, 0);
+	hw_knob_flush_never_completes(s.t.ptdev->hw, true);
+	T_ASSERT_ERRNO(pt_map(&s.t, s.vm, bo, 0, 0x800000, 4096), ETIMEDOUT);
+	T_ASSERT_EQ_INT(panthor_device_reset_count(s.t.ptdev), 1);
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), -ECANCELED);
+	state = group_state(&s, NULL);
+	T_ASSERT(state & DRM_PANTHOR_GROUP_STATE_INNOCENT);
+	T_ASSERT(!(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT));
+	T_ASSERT_ERRNO(submit1(&s, 1, VA_CODE, size, NULL, 0), EINVAL);
+	pt_fini_ex(&s.t, true);
+}
+
 static bool evicted(struct pt *t, uint32_t h)
 {
 	struct panthor_gem_object *bo = pt_bo(t, h);
