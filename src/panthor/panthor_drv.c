@@ -176,6 +176,19 @@ API_EXPORT int pantomime_config_from_env(struct pantomime_config *cfg)
 			return -EINVAL;
 		}
 	}
+	v = getenv("PANTOMIME_JOB_TIMEOUT_MS");
+	if (v && *v) {
+		char *end;
+		unsigned long ms;
+
+		errno = 0;
+		ms = strtoul(v, &end, 0);
+		if (errno || *end || ms > UINT32_MAX || *v == '-') {
+			u_err(MOD, "PANTOMIME_JOB_TIMEOUT_MS: bad number '%s'", v);
+			return -EINVAL;
+		}
+		c.job_timeout_ms = (uint32_t)ms;
+	}
 	*cfg = c;
 	return 0;
 }
@@ -234,6 +247,7 @@ API_EXPORT int pantomime_device_create(const struct pantomime_config *cfg,
 		return err;
 	}
 	hw_checker_set_mode(dev->ptdev->hw, mode);
+	panthor_sched_set_job_timeout_ms(dev->ptdev, cfg->job_timeout_ms);
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->next_offset = FAKE_OFFSET_START;
 	*out = dev;
