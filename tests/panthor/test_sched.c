@@ -389,8 +389,13 @@ T_TEST(shrink, "sched/job-fence-blocks-eviction-until-done-then-validate-restore
 {
 	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
 	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
-	uint32_t zero = 0, one = 1, size2;
+	uint32_t zero = 0, size2;
 	struct st s;
+	uint64_t release[] = {
+		csa_move48(0, VA_DATA + 0x1000),
+		csa_move32(2, 1),
+		csa_sync_set32(0, 2),
+	};
 	uint64_t insn[] = {
 		csa_move48(0, VA_DATA + 0x1000),
 		csa_move32(2, 0),
@@ -404,6 +409,7 @@ T_TEST(shrink, "sched/job-fence-blocks-eviction-until-done-then-validate-restore
 	pt_bo_fill(&s.t, s.data, 7);
 	bo_write(&s.t, s.data, 0x1000, &zero, 4);
 	bo_write(&s.t, s.code, 0, insn, sizeof(insn));
+	bo_write(&s.t, s.code, 0x200, release, sizeof(release));
 	size2 = put_store_stream(&s, 0x100, 0x2008, 0x66);
 	sig.handle = syncobj(&s.t);
 	T_ASSERT_OK(submit1(&s, 0, VA_CODE, sizeof(insn), &sig, 1));
@@ -412,8 +418,10 @@ T_TEST(shrink, "sched/job-fence-blocks-eviction-until-done-then-validate-restore
 	panthor_gem_shrink(s.t.ptdev, 1 << 20, true);
 	T_ASSERT(!evicted(&s.t, s.data));
 	T_ASSERT(!evicted(&s.t, s.code));
-	bo_write(&s.t, s.data, 0x1000, &one, 4);
+	/* Another queue releases the SYNC_WAIT (an atomic store, as the GPU does). */
+	T_ASSERT_OK(submit1(&s, 1, VA_CODE + 0x200, sizeof(release), NULL, 0));
 	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT_OK(panthor_group_wait_idle(s.t.pfile, s.group));
 	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2000) & 0xffffffffu, 0x55ull);
 
 	/* Done: now they go to swap. */
