@@ -637,6 +637,115 @@ T_TEST(submit_errno, "sched/group-submit-errno-table")
 	st_fini(&s);
 }
 
+/* ---- allocation failures ----------------------------------------------------------- */
+
+struct inject {
+	struct st s;
+	uint32_t made;
+	struct panthor_sync_op_args syncs[3];
+	uint32_t size;
+};
+
+static long inject_frames(void *arg)
+{
+	struct inject *c = arg;
+
+	return pt_frames(&c->s.t);
+}
+
+static void inject_check(void *arg)
+{
+	struct inject *c = arg;
+
+	pt_validate(&c->s.t, c->s.vm);
+	pt_expect_no_violation(&c->s.t);
+}
+
+static int group_create_run(void *arg)
+{
+	struct inject *c = arg;
+	struct drm_panthor_queue_create q[3];
+	struct drm_panthor_group_create gc;
+
+	group_args_default(&c->s.t, c->s.vm, &gc, &q[0]);
+	q[1] = q[2] = q[0];
+	gc.queues.count = 3;
+	return panthor_group_create(c->s.t.pfile, &gc, q, false, &c->made);
+}
+
+static void group_create_undo(void *arg)
+{
+	struct inject *c = arg;
+
+	T_ASSERT_OK(panthor_group_destroy(c->s.t.pfile, c->made));
+}
+
+T_TEST(inject_create, "sched/inject/group-create")
+{
+	const struct t_fault_loop_ops ops = {
+		.run = group_create_run, .undo = group_create_undo, .check = inject_check,
+		.resources = inject_frames,
+	};
+	struct inject c = { 0 };
+
+	st_init(&c.s, NULL);
+	T_ASSERT(t_fault_loop(&ops, &c, false) > 0);
+	T_ASSERT(t_fault_loop(&ops, &c, true) > 0);
+	st_fini(&c.s);
+}
+
+/* Two jobs: a timeline WAIT on a point the first SIGNALs, binary and timeline signals. */
+static int group_submit_run(void *arg)
+{
+	struct inject *c = arg;
+	struct panthor_queue_submit_args j[2] = {
+		{ .queue_index = 0, .stream_addr = VA_CODE, .stream_size = c->size,
+		  .syncs = &c->syncs[0], .syncs_count = 1 },
+		{ .queue_index = 1, .stream_addr = VA_CODE, .stream_size = c->size,
+		  .syncs = &c->syncs[1], .syncs_count = 2 },
+	};
+
+	c->syncs[0].timeline_value++;
+	c->syncs[1].timeline_value = c->syncs[0].timeline_value;
+	return panthor_group_submit(c->s.t.pfile, c->s.group, j, 2);
+}
+
+static void group_submit_undo(void *arg)
+{
+	struct inject *c = arg;
+
+	T_ASSERT_OK(panthor_group_wait_idle(c->s.t.pfile, c->s.group));
+	/* A timeline keeps its points: start again from a fresh syncobj. */
+	T_ASSERT_OK(panthor_file_syncobj_destroy(c->s.t.pfile, c->syncs[0].handle));
+	c->syncs[0].handle = c->syncs[1].handle = syncobj(&c->s.t);
+	c->syncs[0].timeline_value = 0;
+}
+
+T_TEST(inject_submit, "sched/inject/group-submit")
+{
+	const struct t_fault_loop_ops ops = {
+		.run = group_submit_run, .undo = group_submit_undo, .check = inject_check,
+		.resources = inject_frames,
+	};
+	struct inject c = { 0 };
+	uint32_t tl, bin;
+
+	st_init(&c.s, NULL);
+	c.size = put_store_stream(&c.s, 0, 0, 42);
+	tl = syncobj(&c.s.t);
+	bin = syncobj(&c.s.t);
+	c.syncs[0] = (struct panthor_sync_op_args){ .flags = TIMELINE_T | SIGNAL, .handle = tl };
+	c.syncs[1] = (struct panthor_sync_op_args){ .flags = TIMELINE_T, .handle = tl };
+	c.syncs[2] = (struct panthor_sync_op_args){ .flags = SYNCOBJ_T | SIGNAL, .handle = bin };
+	/* A first round, so that the syncobjs and queues already hold a fence each. */
+	T_ASSERT_OK(group_submit_run(&c));
+	group_submit_undo(&c);
+	T_ASSERT(t_fault_loop(&ops, &c, false) > 0);
+	T_ASSERT(t_fault_loop(&ops, &c, true) > 0);
+	T_ASSERT_EQ_INT(wait_syncobj(&c.s.t, bin, 0), 1);
+	st_fini(&c.s);
+}
+
 /* ---- concurrency ---------------------------------------------------------------- */
 
 struct worker {
