@@ -45,6 +45,8 @@ enum pantomime_checker_mode {
  * @checker: protocol checker mode.
  * @fault_spec: allocation fault-injection spec (the PANTOMIME_FAULT syntax), or NULL.
  * @coherent: model an IO-coherent GPU (default false, as on RK3588).
+ * @job_timeout_ms: how long a GPU job may run before its group is declared
+ *                  TIMEDOUT (0: panthor's 5000 ms).
  */
 struct pantomime_config {
 	uint64_t memory_bytes;
@@ -53,6 +55,7 @@ struct pantomime_config {
 	enum pantomime_checker_mode checker;
 	const char *fault_spec;
 	bool coherent;
+	uint32_t job_timeout_ms;
 };
 
 /** pantomime_config_default() - fill @cfg with the defaults. */
@@ -61,7 +64,8 @@ void pantomime_config_default(struct pantomime_config *cfg);
 /**
  * pantomime_config_from_env() - apply PANTOMIME_MEMORY, PANTOMIME_SWAP
  * (sizes such as 512M, 2G), PANTOMIME_TLB, PANTOMIME_CHECKER
- * (off|count|abort), PANTOMIME_FAULT and PANTOMIME_COHERENT (0|1) on top of @cfg.
+ * (off|count|abort), PANTOMIME_FAULT, PANTOMIME_COHERENT (0|1) and
+ * PANTOMIME_JOB_TIMEOUT_MS (milliseconds, 0: the default) on top of @cfg.
  *
  * Return: 0, or -EINVAL naming the bad variable in the log (@cfg is then
  * left as it was).

@@ -6,10 +6,9 @@
  * 'd'; the number selects a core or a driver ioctl; the argument is copied
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
- * size. Unknown numbers give -ENOTTY (pantomime.h); panthor requests this
- * driver version defines but pantomime does not implement yet
- * (TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line. The GROUP_*
- * ioctls copy their arrays in and call panthor_sched.c.
+ * size. Unknown numbers give -ENOTTY (pantomime.h). The GROUP_* ioctls copy
+ * their arrays in and call panthor_sched.c; TILER_HEAP_* call
+ * panthor_heap.c.
  *
  * CPU mappings of BOs are eager: the BO is pinned while mapped and each
  * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
@@ -43,6 +42,7 @@
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_mmu.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
@@ -182,6 +182,19 @@ API_EXPORT int pantomime_config_from_env(struct pantomime_config *cfg)
 			return -EINVAL;
 		}
 	}
+	v = getenv("PANTOMIME_JOB_TIMEOUT_MS");
+	if (v && *v) {
+		char *end;
+		unsigned long ms;
+
+		errno = 0;
+		ms = strtoul(v, &end, 0);
+		if (errno || *end || ms > UINT32_MAX || *v == '-') {
+			u_err(MOD, "PANTOMIME_JOB_TIMEOUT_MS: bad number '%s'", v);
+			return -EINVAL;
+		}
+		c.job_timeout_ms = (uint32_t)ms;
+	}
 	*cfg = c;
 	return 0;
 }
@@ -240,6 +253,7 @@ API_EXPORT int pantomime_device_create(const struct pantomime_config *cfg,
 		return err;
 	}
 	hw_checker_set_mode(dev->ptdev->hw, mode);
+	panthor_sched_set_job_timeout_ms(dev->ptdev, cfg->job_timeout_ms);
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->next_offset = FAKE_OFFSET_START;
 	*out = dev;
@@ -1346,9 +1360,25 @@ static int bo_query_info_ioctl(struct pantomime_file *file, void *data)
 	return 0;
 }
 
-static int group_stub(struct pantomime_file *file, void *data)
+/* ------------------------------------------------------------------ tiler heaps */
+
+static int tiler_heap_create_ioctl(struct pantomime_file *file, void *data)
 {
-	return 0;
+	struct drm_panthor_tiler_heap_create *c = data;
+
+	return panthor_tiler_heap_create(file->pfile, c->vm_id, c->initial_chunk_count,
+					 c->chunk_size, c->max_chunks, c->target_in_flight,
+					 &c->handle, (uint64_t *)&c->tiler_heap_ctx_gpu_va,
+					 (uint64_t *)&c->first_heap_chunk_gpu_va);
+}
+
+static int tiler_heap_destroy_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_tiler_heap_destroy *d = data;
+
+	if (d->pad)
+		return -EINVAL;
+	return panthor_tiler_heap_destroy(file->pfile, d->handle);
 }
 
 /* ------------------------------------------------------------------ groups */
@@ -1479,7 +1509,6 @@ static const struct ioctl_desc core_ioctls[] = {
 };
 
 #define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
-#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true, false }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1492,8 +1521,8 @@ static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_GROUP_DESTROY, group_destroy_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, group_submit_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_GROUP_GET_STATE, group_get_state_ioctl),
-	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE),
-	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY),
+	DRV(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, tiler_heap_create_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, tiler_heap_destroy_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_SET_LABEL, bo_set_label_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, set_user_mmio_offset_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_SYNC, bo_sync_ioctl),

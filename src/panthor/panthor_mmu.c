@@ -81,6 +81,7 @@
 #include "gpuvm/gpuvm.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_gpu.h"
 #include "panthor/panthor_regs.h"
 #include "uapi/drm/panthor_drm.h"
@@ -119,6 +120,7 @@
 
 static U_LOCK_CLASS(panthor_vm_op_lock_class, "panthor_vm_op_lock");
 static U_LOCK_CLASS(panthor_vm_restore_class, "panthor_vm_restore");
+static U_LOCK_CLASS(panthor_vm_heaps_class, "panthor_vm_heaps");
 static U_LOCK_CLASS(panthor_mmu_slots_class, "panthor_mmu_slots");
 static U_LOCK_CLASS(panthor_pt_pool_class, "panthor_pt_pool");
 static U_LOCK_CLASS(panthor_vm_kernel_va_class, "panthor_vm_kernel_va");
@@ -227,6 +229,9 @@ struct panthor_vm_bind_job {
  *        the mappings of a VM with jobs alone.
  * @restore_lock: one walker of the evict list at a time (job begin), lock
  *                class "panthor_vm_restore".
+ * @heaps_lock: protects @heap_pool (lock class "panthor_vm_heaps").
+ * @heap_pool: the VM's tiler heaps (panthor_heap.c), NULL until the first
+ *             TILER_HEAP_CREATE and after VM_DESTROY.
  * @as: address-space state.
  * @as.id: the slot, -1 if none. Written under the slots lock; read under
  *         it, or by a holder of an active count (stable then).
@@ -277,6 +282,8 @@ struct panthor_vm {
 	struct panthor_vm_op_ctx *op_ctx;
 	uint32_t jobs;
 	struct u_mutex restore_lock;
+	struct u_mutex heaps_lock;
+	struct panthor_heap_pool *heap_pool;
 
 	struct {
 		int id;
@@ -2339,6 +2346,7 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	dma_resv_init(&vm->resv);
 	u_mutex_init(&vm->op_lock, &panthor_vm_op_lock_class);
 	u_mutex_init(&vm->restore_lock, &panthor_vm_restore_class);
+	u_mutex_init(&vm->heaps_lock, &panthor_vm_heaps_class);
 	u_mutex_init(&vm->kernel_va.lock, &panthor_vm_kernel_va_class);
 	u_list_init(&vm->kernel_va.nodes);
 	vm->kernel_va.start = kernel_va_start;
@@ -2390,6 +2398,7 @@ err_free:
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
 	u_mutex_fini(&vm->restore_lock);
+	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
 	u_free(vm);
 	return ERR_PTR(ret);
@@ -2434,6 +2443,7 @@ static void panthor_vm_free(struct gpuvm *gpuvm)
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
 	u_mutex_fini(&vm->restore_lock);
+	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
 	u_free(vm);
 }
@@ -2453,6 +2463,8 @@ void panthor_vm_put(struct panthor_vm *vm)
 
 void panthor_vm_destroy(struct panthor_vm *vm)
 {
+	struct panthor_heap_pool *pool;
+
 	if (!vm)
 		return;
 	__atomic_store_n(&vm->destroyed, true, __ATOMIC_RELEASE);
@@ -2463,6 +2475,13 @@ void panthor_vm_destroy(struct panthor_vm *vm)
 	dma_resv_lock(&vm->resv, NULL);
 	dma_resv_unlock(&vm->resv);
 	panthor_vm_wait_idle(vm);
+
+	/* The heaps' kernel BOs hold VM references: they go with the VM. */
+	u_mutex_lock(&vm->heaps_lock);
+	pool = vm->heap_pool;
+	vm->heap_pool = NULL;
+	u_mutex_unlock(&vm->heaps_lock);
+	panthor_heap_pool_destroy(pool);
 
 	if (panthor_vm_unmap_range(vm, vm->base.start, vm->base.range))
 		u_err(MOD, "%s: could not unmap everything at destruction", vm->name);
@@ -3201,6 +3220,26 @@ int panthor_vm_bind(struct panthor_file *pfile, uint32_t vm_id, uint32_t flags,
 	}
 	panthor_vm_put(vm);
 	return ret;
+}
+
+struct panthor_heap_pool *panthor_vm_get_heap_pool(struct panthor_vm *vm, bool create)
+{
+	struct panthor_heap_pool *pool;
+
+	u_mutex_lock(&vm->heaps_lock);
+	if (!vm->heap_pool && create && !__atomic_load_n(&vm->destroyed, __ATOMIC_ACQUIRE)) {
+		pool = panthor_heap_pool_create(vm->ptdev, vm);
+		if (IS_ERR(pool)) {
+			u_mutex_unlock(&vm->heaps_lock);
+			return pool;
+		}
+		vm->heap_pool = pool;
+	}
+	pool = panthor_heap_pool_get(vm->heap_pool);
+	u_mutex_unlock(&vm->heaps_lock);
+	if (!pool)
+		return ERR_PTR(create ? -EINVAL : -ENOENT);
+	return pool;
 }
 
 /* ---- GPU job submission ------------------------------------------------------------ */

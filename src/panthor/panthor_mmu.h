@@ -25,6 +25,7 @@
 
 struct panthor_file;
 struct panthor_gem_object;
+struct panthor_heap_pool;
 struct panthor_va_node;
 struct panthor_vm;
 
@@ -404,6 +405,16 @@ int panthor_vm_get_state(struct panthor_file *pfile, uint32_t vm_id, uint32_t *s
  * @vm: the VM. The caller holds no driver lock.
  */
 void panthor_vm_wait_idle(struct panthor_vm *vm);
+
+/**
+ * panthor_vm_get_heap_pool() - the VM's tiler heap pool.
+ * @vm: the VM.
+ * @create: create it if the VM has none (not once the VM was destroyed).
+ * Return: the pool with a new reference; ERR_PTR(-ENOENT) when there is
+ * none and @create is false; ERR_PTR(-EINVAL) for a destroyed VM; the
+ * errors of panthor_heap_pool_create().
+ */
+struct panthor_heap_pool *panthor_vm_get_heap_pool(struct panthor_vm *vm, bool create);
 
 /* ---- job submission -------------------------------------------------------- */
 
