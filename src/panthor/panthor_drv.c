@@ -569,8 +569,7 @@ static int drm_gem_close_ioctl(struct pantomime_file *file, void *data)
 	struct panthor_gem_object *bo;
 	int err;
 
-	if (c->pad)
-		return -EINVAL;
+	/* drm_gem_close_ioctl() does not look at pad. */
 	bo = panthor_file_bo_lookup(file->pfile, c->handle);
 	if (!bo)
 		return -EINVAL;
@@ -835,27 +834,60 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 }
 
 /*
- * HANDLE_TO_FD: the kernel checks pad, then the flags (0 or EXPORT_SYNC_FILE
- * exactly). Without a flag the syncobj itself becomes an fd (an unknown
- * handle is -EINVAL, drm_syncobj_handle_to_fd()); with it, the handle's
- * current fence becomes a sync file (an unknown handle is -ENOENT and a
- * syncobj without a fence -EINVAL, both from drm_syncobj_find_fence()).
+ * struct drm_syncobj_handle as the kernel has it since the timeline-point
+ * flags: libdrm's drm.h here ends at pad. The table entry uses this size,
+ * so a 16-byte request is zero-extended (point 0) and a 24-byte one carries
+ * its point.
+ */
+struct syncobj_handle_pt {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t point;
+};
+_Static_assert(offsetof(struct syncobj_handle_pt, point) == sizeof(struct drm_syncobj_handle),
+	       "drm_syncobj_handle is a prefix of syncobj_handle_pt");
+#ifndef DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE
+#define DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE (1 << 1)
+#endif
+#ifndef DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE
+#define DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE (1 << 1)
+#endif
+#define SYNCOBJ_HANDLE_TO_FD_PT DRM_IOWR(_IOC_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD), \
+					 struct syncobj_handle_pt)
+#define SYNCOBJ_FD_TO_HANDLE_PT DRM_IOWR(_IOC_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE), \
+					 struct syncobj_handle_pt)
+
+/*
+ * HANDLE_TO_FD, as the DRM core checks it: pad; flags within
+ * TIMELINE|EXPORT_SYNC_FILE; TIMELINE takes the point. With EXPORT_SYNC_FILE
+ * the fence of that point becomes a sync file (an unknown handle -ENOENT,
+ * no fence or point -EINVAL, both from drm_syncobj_find_fence()). Without
+ * it a non-zero point is -EINVAL and the syncobj itself becomes an fd (an
+ * unknown handle is -EINVAL, drm_syncobj_handle_to_fd()).
  */
 static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 {
-	struct drm_syncobj_handle *h = data;
+	struct syncobj_handle_pt *h = data;
+	uint64_t point = 0;
 	struct drm_syncobj *s;
 	int fd;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+	if (h->flags & ~(uint32_t)(DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE |
+				   DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
+		return -EINVAL;
+	if (h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE)
+		point = h->point;
+	if (!(h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE) && h->point)
 		return -EINVAL;
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
-		return h->flags ? -ENOENT : -EINVAL;
-	if (h->flags)
-		fd = drm_syncobj_export_sync_file(s, 0);
+		return h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE ? -ENOENT : -EINVAL;
+	if (h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+		fd = drm_syncobj_export_sync_file(s, point);
 	else
 		fd = drm_syncobj_get_fd(s);
 	drm_syncobj_put(s);
@@ -866,24 +898,32 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 }
 
 /*
- * FD_TO_HANDLE: without a flag, a syncobj fd (from this process, any file)
- * gets a new handle in this file, written to @handle (a descriptor that is
- * not a syncobj fd is -EINVAL); with IMPORT_SYNC_FILE the sync file's fence
- * replaces the fence of the existing syncobj @handle: the fd is checked
- * first (-EINVAL), then the handle (-ENOENT), as the kernel does.
+ * FD_TO_HANDLE: pad; flags within TIMELINE|IMPORT_SYNC_FILE; TIMELINE takes
+ * the point. Without IMPORT_SYNC_FILE a non-zero point is -EINVAL, and a
+ * syncobj fd (from this process, any file) gets a new handle in this file,
+ * written to @handle (a descriptor that is not a syncobj fd is -EINVAL).
+ * With it the sync file's fence replaces the fence of the existing syncobj
+ * @handle, or is added as @point of its timeline: the fd is checked first
+ * (-EINVAL), then the handle (-ENOENT), as the kernel does.
  */
 static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 {
-	struct drm_syncobj_handle *h = data;
+	struct syncobj_handle_pt *h = data;
+	uint64_t point = 0;
 	struct drm_syncobj *s;
 	uint32_t handle;
 	int err;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+	if (h->flags & ~(uint32_t)(DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE |
+				   DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
 		return -EINVAL;
-	if (!h->flags) {
+	if (h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE)
+		point = h->point;
+	if (!(h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)) {
+		if (h->point)
+			return -EINVAL;
 		s = drm_syncobj_from_fd(h->fd);
 		if (IS_ERR(s)) {
 			u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a syncobj fd", h->fd);
@@ -902,7 +942,7 @@ static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
 		return -ENOENT;
-	err = drm_syncobj_import_sync_file(s, h->fd, 0);
+	err = drm_syncobj_import_sync_file(s, h->fd, point);
 	drm_syncobj_put(s);
 	return err;
 }
@@ -1198,6 +1238,15 @@ static int bo_create_ioctl(struct pantomime_file *file, void *data)
 
 	if (c->pad)
 		return -EINVAL;
+	/*
+	 * The kernel's BO is a shmem file: shmem_file_setup() refuses a
+	 * page-aligned size that is negative as a loff_t (-EINVAL).
+	 */
+	if (size > (uint64_t)INT64_MAX - (PAGE_4K - 1)) {
+		u_dbg(MOD, "BO_CREATE: size 0x%llx beyond a file's largest size",
+		      (unsigned long long)size);
+		return -EINVAL;
+	}
 	err = panthor_file_bo_create(file->pfile, &size, c->flags, c->exclusive_vm_id, &c->handle);
 	if (err)
 		return err;
@@ -1395,8 +1444,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* pantomime's files have neither CAP_SYS_NICE nor DRM master. */
-	err = panthor_group_create(file->pfile, c, queues, false, &handle);
+	/* HIGH and REALTIME: CAP_SYS_NICE or the DRM master, as DEV_QUERY reports. */
+	err = panthor_group_create(file->pfile, c, queues,
+				   !group_priority_permit(file, PANTHOR_GROUP_PRIORITY_REALTIME),
+				   &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);
@@ -1497,8 +1548,8 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_GEM_CLOSE, drm_gem_close_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_CREATE, syncobj_create_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_DESTROY, syncobj_destroy_ioctl),
-	CORE(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, syncobj_handle_to_fd_ioctl),
-	CORE(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, syncobj_fd_to_handle_ioctl),
+	CORE(SYNCOBJ_HANDLE_TO_FD_PT, syncobj_handle_to_fd_ioctl),
+	CORE(SYNCOBJ_FD_TO_HANDLE_PT, syncobj_fd_to_handle_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_WAIT, syncobj_wait_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_RESET, syncobj_reset_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_SIGNAL, syncobj_signal_ioctl),

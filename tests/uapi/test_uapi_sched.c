@@ -7,10 +7,13 @@
  * GROUP_CREATE / SUBMIT / DESTROY / GET_STATE.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <drm.h>
 
@@ -240,8 +243,19 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	c.queues.array = 0xdead000000000ull;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EFAULT);
 	c.queues.array = (uintptr_t)&qc;
-	c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
-	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);
+	/* A render file without CAP_SYS_NICE (dropped in this thread if it has it). */
+	{
+		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct cap[_LINUX_CAPABILITY_U32S_3], saved[_LINUX_CAPABILITY_U32S_3];
+
+		T_ASSERT_EQ_INT(syscall(SYS_capget, &hdr, cap), 0);
+		memcpy(saved, cap, sizeof(cap));
+		cap[CAP_TO_INDEX(CAP_SYS_NICE)].effective &= ~CAP_TO_MASK(CAP_SYS_NICE);
+		T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, cap), 0);
+		c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
+		T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);
+		T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, saved), 0);
+	}
 	c.priority = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
 	group = c.group_handle;
