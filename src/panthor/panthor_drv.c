@@ -18,6 +18,7 @@
  * flushes).
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,9 @@ static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size
 		return 0;
 	if (a->stride < min)
 		return -EINVAL;
+	/* kvmalloc_array() refuses more than INT_MAX bytes: -ENOMEM, nothing allocated. */
+	if ((uint64_t)a->count * ksize > INT_MAX)
+		return -ENOMEM;
 	buf = u_calloc(a->count, ksize);
 	if (!buf)
 		return -ENOMEM;

@@ -213,6 +213,8 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_vm_bind, ops.array, WILD) }, EFAULT },
 	{ "VM_BIND ops NULL", DRM_IOCTL_PANTHOR_VM_BIND, false,
 	  { C(ARG, drm_panthor_vm_bind, ops.array, 0) }, EFAULT },
+	{ "VM_BIND ops count over INT_MAX bytes", DRM_IOCTL_PANTHOR_VM_BIND, false,
+	  { C(ARG, drm_panthor_vm_bind, ops.count, 0x7fffffff) }, ENOMEM },
 
 	/* VM_BIND: one op */
 	{ "MAP unknown op flag", DRM_IOCTL_PANTHOR_VM_BIND, false,
@@ -322,6 +324,8 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_bo_sync, ops.stride, 16) }, EINVAL },
 	{ "BO_SYNC ops wild", DRM_IOCTL_PANTHOR_BO_SYNC, false,
 	  { C(ARG, drm_panthor_bo_sync, ops.array, WILD) }, EFAULT },
+	{ "BO_SYNC ops count over INT_MAX bytes", DRM_IOCTL_PANTHOR_BO_SYNC, false,
+	  { C(ARG, drm_panthor_bo_sync, ops.count, 0xfffffff0u) }, ENOMEM },
 	{ "BO_SYNC unknown type", DRM_IOCTL_PANTHOR_BO_SYNC, false,
 	  { C(BOSYNC, drm_panthor_bo_sync_op, type, 2) }, EINVAL },
 	{ "BO_SYNC unknown BO", DRM_IOCTL_PANTHOR_BO_SYNC, false,
