@@ -18,6 +18,7 @@
  * LATEST_FLUSH_ID, live.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,9 @@
 #define PANTOMIME_DRV_PATCH 0
 #define PANTOMIME_DRV_DATE "20230801"
 #define PANTOMIME_DRV_DESC "Panthor DRM driver"
+
+/* kmalloc()'s largest block with 4 KiB pages (KMALLOC_MAX_SIZE). */
+#define KMALLOC_MAX_SIZE (4ull << 20)
 
 /* First fake mmap offset (the DRM core's DRM_FILE_PAGE_OFFSET_START in bytes). */
 #define FAKE_OFFSET_START (0x100000ull << 12)
@@ -366,6 +370,9 @@ static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size
 		return 0;
 	if (a->stride < min)
 		return -EINVAL;
+	/* kvmalloc_array() refuses more than INT_MAX bytes: -ENOMEM, nothing allocated. */
+	if ((uint64_t)a->count * ksize > INT_MAX)
+		return -ENOMEM;
 	buf = u_calloc(a->count, ksize);
 	if (!buf)
 		return -ENOMEM;
@@ -589,6 +596,13 @@ static int syncobj_array_find(struct pantomime_file *file, uint64_t uhandles, ui
 	uint32_t i;
 	int err = 0;
 
+	/*
+	 * drm_syncobj_array_find() gets both arrays from kmalloc_array(),
+	 * which gives at most KMALLOC_MAX_SIZE (4 MiB): more handles than that
+	 * many object pointers is -ENOMEM.
+	 */
+	if ((uint64_t)count * sizeof(*objs) > KMALLOC_MAX_SIZE)
+		return -ENOMEM;
 	handles = u_calloc(count, sizeof(*handles));
 	objs = u_calloc(count, sizeof(*objs));
 	if (!handles || !objs) {

@@ -274,6 +274,18 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 	dma_resv_assert_held(panthor_gem_resv(bo));
 	if (bo->backing.chunks)
 		return 0;
+	/*
+	 * A BO larger than the device's whole memory can never be backed
+	 * (BO_CREATE accepts any size, as shmem does): refuse it before sizing
+	 * the chunk array by it, which for a 2^47-byte BO would be terabytes.
+	 */
+	{
+		struct mm_budget_stats bs;
+
+		mm_budget_stats(bo->ptdev->budget, &bs);
+		if (bo->size / SZ_4K > bs.limit)
+			return -ENOMEM;
+	}
 
 	chunks = u_calloc(cap, sizeof(*chunks));
 	if (!chunks)
