@@ -19,6 +19,7 @@
 #include "mm/mm.h"
 #include "mm/mm_cpumap.h"
 #include "util/u_alloc.h"
+#include "util/u_err.h"
 #include "util/u_fault.h"
 
 #define VA_BASE (64 * MiB)
@@ -441,4 +442,415 @@ T_TEST(gems_table, "gem/debug/gems-table")
 	(void)hb;
 	panthor_gem_put(a);
 	pt_fini(&t);
+}
+
+/* ---- data integrity and concurrency under pressure ------------------------------- */
+
+#define NR_VMS 8
+#define BOS_PER_VM 2
+#define NR_BOS (NR_VMS * BOS_PER_VM)
+#define BO_SIZE (6 * MiB)
+#define BO_VA(i) (VA_BASE + (uint64_t)((i) % BOS_PER_VM) * 8 * MiB)
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+struct cpu_set {
+	struct pt t;
+	uint32_t vms[NR_VMS];
+	uint32_t bos[NR_BOS];
+	struct panthor_gem_object *objs[NR_BOS];
+	struct panthor_gem_cpumap *maps[NR_BOS];
+};
+
+/* 96 MiB of BOs in 8 VMs, each mapped for the CPU and filled through its mapping. */
+static void cpu_set_init(struct cpu_set *s, uint64_t memory)
+{
+	struct pt_config cfg = { .memory = memory, .swap = 160 * MiB };
+
+	pt_init(&s->t, &cfg);
+	for (int v = 0; v < NR_VMS; v++)
+		s->vms[v] = pt_vm_create(&s->t);
+	for (int i = 0; i < NR_BOS; i++) {
+		uint64_t *w;
+
+		s->bos[i] = pt_bo_create(&s->t, BO_SIZE, 0);
+		s->objs[i] = pt_bo(&s->t, s->bos[i]);
+		s->maps[i] = map_bo(s->objs[i], 0, BO_SIZE);
+		w = words(s->maps[i]);
+		/* Every page gets its own pattern (faults and evictions all along). */
+		for (uint64_t k = 0; k < BO_SIZE / 8; k++)
+			w[k] = pt_word(100 + (uint32_t)i, k * 8);
+		T_ASSERT_OK(pt_map(&s->t, s->vms[i / BOS_PER_VM], s->bos[i], 0, BO_VA(i), BO_SIZE));
+	}
+}
+
+static void cpu_set_verify_fini(struct cpu_set *s)
+{
+	for (int i = 0; i < NR_BOS; i++) {
+		const uint64_t *w = words(s->maps[i]);
+
+		for (uint64_t k = 0; k < BO_SIZE / 8; k++)
+			if (w[k] != pt_word(100 + (uint32_t)i, k * 8))
+				T_ASSERT_MSG(0, "BO %d word 0x%" PRIx64 ": 0x%" PRIx64, i, k * 8, w[k]);
+	}
+	for (int v = 0; v < NR_VMS; v++)
+		pt_validate(&s->t, s->vms[v]);
+	for (int i = 0; i < NR_BOS; i++) {
+		T_ASSERT_OK(mm_cpumap_validate(s->maps[i]->map));
+		panthor_gem_munmap(s->maps[i]);
+		panthor_gem_put(s->objs[i]);
+	}
+	pt_expect_no_violation(&s->t);
+	pt_fini(&s->t);
+}
+
+/*
+ * A working set 3x the budget, touched in random order through CPU
+ * mappings (userfaultfd faults) and GPU reads, evictions throughout; every
+ * byte checked at the end.
+ */
+T_TEST(pressure, "gem/cpu/pressure-integrity")
+{
+	struct panthor_gem_stats st;
+	struct cpu_set *s = u_zalloc(sizeof(*s));
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	need_uffd();
+	T_ASSERT_NOT_NULL(s);
+	cpu_set_init(s, 32 * MiB);
+	for (int it = 0; it < 3000; it++) {
+		int i = (int)(rnd(&seed) % NR_BOS);
+		uint64_t off = (rnd(&seed) % (BO_SIZE / 8)) * 8;
+
+		if (rnd(&seed) % 2)
+			pt_expect_word(&s->t, s->vms[i / BOS_PER_VM], BO_VA(i) + off,
+				       pt_word(100 + (uint32_t)i, off));
+		else
+			T_ASSERT_EQ_U64(words(s->maps[i])[off / 8], pt_word(100 + (uint32_t)i, off));
+	}
+	panthor_gem_get_stats(s->t.ptdev, &st);
+	t_note("evictions %" PRIu64 " restores %" PRIu64, st.evictions, st.restores);
+	T_ASSERT_GT_INT(st.evictions, NR_BOS);
+	T_ASSERT_GT_INT(st.restores, NR_BOS);
+	cpu_set_verify_fini(s);
+	u_free(s);
+}
+
+struct worker {
+	struct cpu_set *s;
+	uint64_t seed;
+	int iters;
+	int errors;
+	bool *stop;
+};
+
+static void *cpu_reader(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int it = 0; it < w->iters; it++) {
+		int i = (int)(rnd(&w->seed) % NR_BOS);
+		uint64_t off = (rnd(&w->seed) % (BO_SIZE / 8)) * 8;
+		const volatile uint64_t *p = words(w->s->maps[i]);
+
+		if (p[off / 8] != pt_word(100 + (uint32_t)i, off))
+			w->errors++;
+	}
+	return NULL;
+}
+
+static void *gpu_reader(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int it = 0; it < w->iters; it++) {
+		int i = (int)(rnd(&w->seed) % NR_BOS);
+		uint64_t off = (rnd(&w->seed) % (BO_SIZE / 8)) * 8, got = 0;
+
+		if (pt_read64(&w->s->t, w->s->vms[i / BOS_PER_VM], BO_VA(i) + off, &got) ||
+		    got != pt_word(100 + (uint32_t)i, off))
+			w->errors++;
+	}
+	return NULL;
+}
+
+static void *binder(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int it = 0; it < w->iters / 4; it++) {
+		int i = it % NR_BOS;
+		uint64_t va = VA_BASE + 64 * MiB;
+
+		if (pt_map(&w->s->t, w->s->vms[i / BOS_PER_VM], w->s->bos[i], 0, va, BO_SIZE) ||
+		    pt_unmap(&w->s->t, w->s->vms[i / BOS_PER_VM], va, BO_SIZE))
+			w->errors++;
+	}
+	return NULL;
+}
+
+static void *shrinker(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!__atomic_load_n(w->stop, __ATOMIC_ACQUIRE))
+		panthor_gem_shrink(w->s->t.ptdev, 1536, rnd(&w->seed) & 1);
+	return NULL;
+}
+
+/* CPU faults, binds, the shrinker and GPU reads at once. */
+T_TEST(concurrent, "gem/cpu/concurrent-faults-binds-shrinker-gpu")
+{
+	struct cpu_set *s = u_zalloc(sizeof(*s));
+	struct worker w[4];
+	pthread_t th[4];
+	bool stop = false;
+	void *(*fn[4])(void *) = { cpu_reader, gpu_reader, binder, shrinker };
+
+	need_uffd();
+	T_ASSERT_NOT_NULL(s);
+	cpu_set_init(s, 40 * MiB);
+	for (int k = 0; k < 4; k++) {
+		w[k] = (struct worker){ .s = s, .seed = 0x1234567ull * (uint64_t)(k + 1),
+					.iters = 600, .stop = &stop };
+		T_ASSERT_OK(pthread_create(&th[k], NULL, fn[k], &w[k]));
+	}
+	for (int k = 0; k < 3; k++)
+		pthread_join(th[k], NULL);
+	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
+	pthread_join(th[3], NULL);
+	for (int k = 0; k < 4; k++)
+		T_ASSERT_EQ_INT(w[k].errors, 0);
+	cpu_set_verify_fini(s);
+	u_free(s);
+}
+
+/* ---- fault-injection loops ------------------------------------------------------ */
+
+struct inj {
+	struct pt t;
+	struct panthor_gem_object *bo;
+	uint64_t size;
+	void *vaddr;
+};
+
+static long inj_frames(void *ctx)
+{
+	return pt_frames(&((struct inj *)ctx)->t);
+}
+
+static void inj_check(void *ctx)
+{
+	struct inj *c = ctx;
+
+	if (c->bo) {
+		dma_resv_lock(panthor_gem_resv(c->bo), NULL);
+		/* Present means complete: never an error value, never half a backing. */
+		T_ASSERT(!c->bo->backing.chunks || c->bo->backing.nr_chunks);
+		T_ASSERT(!IS_ERR(c->bo->backing.chunks) && !IS_ERR(c->bo->dmap.sgt));
+		dma_resv_unlock(panthor_gem_resv(c->bo));
+	}
+}
+
+/* Create a BO, map it for the CPU, fault a page in, check it, unmap, free. */
+static int run_create_mmap_fault(void *ctx)
+{
+	struct inj *c = ctx;
+	struct panthor_gem_object *bo;
+	struct panthor_gem_cpumap *m;
+	int ret;
+
+	bo = panthor_gem_create(c->t.ptdev, c->size, 0, NULL, 0);
+	if (IS_ERR(bo))
+		return (int)PTR_ERR(bo);
+	ret = panthor_gem_mmap(bo, 0, c->size, PROT_READ | PROT_WRITE, &m);
+	if (!ret) {
+		ret = mm_cpumap_handle_fault(m->map, (uint8_t *)panthor_gem_cpumap_addr(m) + 4096,
+					     true);
+		if (!ret)
+			T_ASSERT_EQ_U64(((uint64_t *)panthor_gem_cpumap_addr(m))[512], 0);
+		panthor_gem_munmap(m);
+	}
+	panthor_gem_put(bo);
+	return ret;
+}
+
+static int run_pin(void *ctx)
+{
+	struct inj *c = ctx;
+	int ret;
+
+	c->bo = panthor_gem_create(c->t.ptdev, c->size, 0, NULL, 0);
+	if (IS_ERR(c->bo)) {
+		ret = (int)PTR_ERR(c->bo);
+		c->bo = NULL;
+		return ret;
+	}
+	ret = panthor_gem_pin(c->bo);
+	if (ret) {
+		inj_check(c);
+		panthor_gem_put(c->bo);
+		c->bo = NULL;
+	}
+	return ret;
+}
+
+static void undo_pin(void *ctx)
+{
+	struct inj *c = ctx;
+
+	panthor_gem_unpin(c->bo);
+	panthor_gem_put(c->bo);
+	c->bo = NULL;
+}
+
+static int run_vmap(void *ctx)
+{
+	struct inj *c = ctx;
+	int ret;
+
+	c->bo = panthor_gem_create(c->t.ptdev, c->size, 0, NULL, 0);
+	if (IS_ERR(c->bo)) {
+		ret = (int)PTR_ERR(c->bo);
+		c->bo = NULL;
+		return ret;
+	}
+	ret = panthor_gem_vmap(c->bo, &c->vaddr);
+	if (ret) {
+		inj_check(c);
+		T_ASSERT_NULL(c->bo->cmap.vaddr);
+		T_ASSERT_EQ_INT(c->bo->backing.pin_count, 0);
+		panthor_gem_put(c->bo);
+		c->bo = NULL;
+	}
+	return ret;
+}
+
+static void undo_vmap(void *ctx)
+{
+	struct inj *c = ctx;
+
+	panthor_gem_vunmap(c->bo);
+	panthor_gem_put(c->bo);
+	c->bo = NULL;
+}
+
+static int run_sgt(void *ctx)
+{
+	struct inj *c = ctx;
+	struct sg_table *sgt;
+
+	c->bo = panthor_gem_create(c->t.ptdev, c->size, 0, NULL, 0);
+	if (IS_ERR(c->bo)) {
+		int ret = (int)PTR_ERR(c->bo);
+
+		c->bo = NULL;
+		return ret;
+	}
+	sgt = panthor_gem_get_dev_sgt(c->bo);
+	if (IS_ERR(sgt)) {
+		inj_check(c);
+		panthor_gem_put(c->bo);
+		c->bo = NULL;
+		return (int)PTR_ERR(sgt);
+	}
+	return 0;
+}
+
+static void undo_put(void *ctx)
+{
+	struct inj *c = ctx;
+
+	panthor_gem_put(c->bo);
+	c->bo = NULL;
+}
+
+/* Evict (a failure keeps the BO resident and intact). */
+static int run_evict(void *ctx)
+{
+	struct inj *c = ctx;
+	unsigned long freed = panthor_gem_shrink(c->t.ptdev, c->size / 4096, false);
+
+	if (!freed) {
+		T_ASSERT(!panthor_gem_is_evicted(c->bo));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Swap in by CPU access (a failure leaves it evicted, slots intact). */
+static int run_swapin(void *ctx)
+{
+	struct inj *c = ctx;
+	uint64_t v = 0;
+	int ret = panthor_gem_cpu_access(c->bo, c->size - 8, &v, 8, false);
+
+	if (ret) {
+		T_ASSERT(panthor_gem_is_evicted(c->bo));
+		return ret;
+	}
+	T_ASSERT_EQ_U64(v, pt_word(3, c->size - 8));
+	return 0;
+}
+
+static void undo_evict(void *ctx)
+{
+	struct inj *c = ctx;
+	uint64_t v = 0;
+
+	T_ASSERT_OK(panthor_gem_cpu_access(c->bo, c->size - 8, &v, 8, false));
+	T_ASSERT_EQ_U64(v, pt_word(3, c->size - 8));
+}
+
+static void undo_swapin(void *ctx)
+{
+	struct inj *c = ctx;
+
+	T_ASSERT_EQ_INT(panthor_gem_shrink(c->t.ptdev, c->size / 4096, false), c->size / 4096);
+}
+
+T_TEST(inject, "gem/inject/create-mmap-fault-pin-vmap-sgt-evict-swapin")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	static const struct t_fault_loop_ops ops[] = {
+		{ .run = run_create_mmap_fault, .check = inj_check, .resources = inj_frames },
+		{ .run = run_pin, .undo = undo_pin, .check = inj_check, .resources = inj_frames },
+		{ .run = run_vmap, .undo = undo_vmap, .check = inj_check, .resources = inj_frames },
+		{ .run = run_sgt, .undo = undo_put, .check = inj_check, .resources = inj_frames },
+	};
+	struct inj c = { .size = 2 * MiB + 3 * 4096 };
+	uint32_t h;
+
+	pt_init(&c.t, &cfg);
+	for (size_t k = 0; k < ARRAY_SIZE(ops); k++) {
+		T_ASSERT_GT_INT(t_fault_loop(&ops[k], &c, false), 1);
+		T_ASSERT_GT_INT(t_fault_loop(&ops[k], &c, true), 1);
+	}
+
+	/* Evict and swap in an existing BO. */
+	h = pt_bo_create(&c.t, c.size, 0);
+	pt_bo_fill(&c.t, h, 3);
+	c.bo = pt_bo(&c.t, h);
+	{
+		static const struct t_fault_loop_ops evict = {
+			.run = run_evict, .undo = undo_evict, .check = inj_check,
+		};
+		static const struct t_fault_loop_ops swapin = {
+			.run = run_swapin, .undo = undo_swapin, .check = inj_check,
+			.resources = inj_frames,
+		};
+
+		T_ASSERT_GE_INT(t_fault_loop(&evict, &c, false), 1);
+		T_ASSERT_EQ_INT(panthor_gem_shrink(c.t.ptdev, c.size / 4096, false), c.size / 4096);
+		T_ASSERT_GT_INT(t_fault_loop(&swapin, &c, false), 1);
+		T_ASSERT_GT_INT(t_fault_loop(&swapin, &c, true), 1);
+	}
+	panthor_gem_put(c.bo);
+	pt_fini(&c.t);
 }
