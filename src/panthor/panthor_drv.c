@@ -1330,7 +1330,7 @@ static int prime_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 
 	buf = dma_buf_get(a->fd);
 	if (IS_ERR(buf)) {
-		u_err(MOD, "PRIME_FD_TO_HANDLE: fd %d is not a dma-buf", a->fd);
+		u_err(MOD, "PRIME_FD_TO_HANDLE: fd %d is not an open dma-buf", a->fd);
 		return (int)PTR_ERR(buf);
 	}
 	if (buf->exporter == ptdev) {
