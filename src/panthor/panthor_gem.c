@@ -490,6 +490,35 @@ static int backing_alloc_frames(struct panthor_gem_object *bo, struct panthor_ge
 	return 0;
 }
 
+/*
+ * Copy the backing to (@out) or from swap, chunk by chunk, one copy per run
+ * of frames whose slots are consecutive too (slots are handed out in order,
+ * so a BO usually moves in a few large copies).
+ */
+static void swap_copy(struct panthor_gem_object *bo, const uint32_t *slots, bool out)
+{
+	struct mm_budget *b = bo->ptdev->budget;
+	uint32_t page = 0;
+
+	for (uint32_t c = 0; c < bo->backing.nr_chunks; c++) {
+		uint32_t n = 1u << bo->backing.chunks[c].order;
+		phys_addr_t pa = bo->backing.chunks[c].pa;
+
+		for (uint32_t k = 0; k < n;) {
+			uint32_t run = 1;
+
+			while (k + run < n && slots[page + k + run] == slots[page + k] + run)
+				run++;
+			if (out)
+				mm_swap_write_pages(b, slots[page + k], pa + (uint64_t)k * SZ_4K, run);
+			else
+				mm_swap_read_pages(b, slots[page + k], pa + (uint64_t)k * SZ_4K, run);
+			k += run;
+		}
+		page += n;
+	}
+}
+
 int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 {
 	uint64_t nr_2m = bo->size / SZ_2M;
@@ -546,9 +575,7 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 	if (bo->swap.slots) {
 		struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
 
-		for (uint32_t i = 0; i < bo->swap.nr_pages; i++)
-			mm_swap_read(bo->ptdev->budget, bo->swap.slots[i],
-				     panthor_gem_offset_to_pa(bo, (uint64_t)i * SZ_4K));
+		swap_copy(bo, bo->swap.slots, false);
 		swap_slots_free(bo);
 		__atomic_add_fetch(&r->stats.restores, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&r->stats.bytes_in, bo->size, __ATOMIC_RELAXED);
@@ -1036,8 +1063,7 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM &&
 	    panthor_vm_evict_bo_locked(bo))
 		goto err_free_slots;	/* busy VM: what was unmapped is re-mapped by the next job */
-	for (i = 0; i < nr; i++)
-		mm_swap_write(b, slots[i], panthor_gem_offset_to_pa(bo, (uint64_t)i * SZ_4K));
+	swap_copy(bo, slots, true);
 	sg_table_free(bo->dmap.sgt);
 	bo->dmap.sgt = NULL;
 	panthor_gem_backing_free(bo, bo->backing.chunks, bo->backing.nr_chunks);
