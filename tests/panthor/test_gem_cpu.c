@@ -53,6 +53,15 @@ static uint32_t mmap_count(struct panthor_gem_object *bo)
 	return n;
 }
 
+/* Read a BO field under its resv (the fault thread writes them). */
+#define LOCKED(bo, expr) ({                                                     \
+	__typeof__(expr) v_;                                                   \
+	dma_resv_lock(panthor_gem_resv(bo), NULL);                             \
+	v_ = (expr);                                                           \
+	dma_resv_unlock(panthor_gem_resv(bo));                                 \
+	v_;                                                                    \
+})
+
 static void need_uffd(void)
 {
 	if (!mm_cpumap_uffd_available())
@@ -85,7 +94,7 @@ T_TEST(mmap_states, "gem/cpu/mmap-states")
 	m = map_bo(bo, 0, 2 * MiB);
 	T_ASSERT_EQ_INT(mmap_count(bo), 1);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNRECLAIMABLE);
-	T_ASSERT_NULL(bo->backing.chunks);
+	T_ASSERT_NULL(LOCKED(bo, bo->backing.chunks));
 	w = words(m);
 	/* First touch: the fault allocates, the BO becomes MMAPPED. */
 	for (uint64_t i = 0; i < 2 * MiB / 8; i += 512)
@@ -104,7 +113,7 @@ T_TEST(mmap_states, "gem/cpu/mmap-states")
 	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, false), 512);
 	T_ASSERT(panthor_gem_is_evicted(bo));
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNRECLAIMABLE);
-	T_ASSERT_EQ_INT(bo->reclaimed_count, 1);
+	T_ASSERT_EQ_INT(__atomic_load_n(&bo->reclaimed_count, __ATOMIC_RELAXED), 1);
 	/* The next touch faults the data back in from swap. */
 	for (uint64_t i = 0; i < 2 * MiB / 8; i += 512)
 		T_ASSERT_EQ_U64(w[i], pt_word(5, i * 8));
@@ -159,7 +168,7 @@ T_TEST(direct_handler, "gem/cpu/direct-handler")
 	m = map_bo(bo, 1 * MiB, 3 * MiB + 32 * 1024);
 	if (lazy) {
 		T_ASSERT_ERRNO(panthor_gem_cpu_fault(m, 0, false, &run), EAGAIN);
-		T_ASSERT_NULL(bo->backing.chunks);
+		T_ASSERT_NULL(LOCKED(bo, bo->backing.chunks));
 	}
 	memset(&run, 0, sizeof(run));
 	T_ASSERT_OK(panthor_gem_cpu_fault(m, 0, true, &run));
@@ -232,7 +241,7 @@ T_TEST(seed001, "gem/cpu/seed001-alloc-fails-in-fault")
 	T_ASSERT_ERRNO(panthor_gem_cpu_fault(m, 3, true, &run), ENOMEM);
 	T_ASSERT_EQ_INT(u_fault_injected(), 1);
 	u_fault_disable();
-	T_ASSERT_NULL(bo->backing.chunks);	/* nothing half-assigned */
+	T_ASSERT_NULL(LOCKED(bo, bo->backing.chunks));	/* nothing half-assigned */
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNRECLAIMABLE);
 	/* The retried fault's non-blocking phase must not take an error for pages. */
 	T_ASSERT_ERRNO(panthor_gem_cpu_fault(m, 3, false, &run), EAGAIN);
@@ -287,7 +296,7 @@ T_TEST(no_uffd, "gem/cpu/no-uffd-fallback")
 	h = pt_bo_create(&t, 2 * MiB, 0);
 	bo = pt_bo(&t, h);
 	m = map_bo(bo, 0, 2 * MiB);
-	T_ASSERT_NOT_NULL(bo->backing.chunks);	/* populated eagerly */
+	T_ASSERT_NOT_NULL(LOCKED(bo, bo->backing.chunks));	/* populated eagerly */
 	T_ASSERT(!mm_cpumap_can_zap(m->map));
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNRECLAIMABLE);
 	words(m)[1000] = 77;
@@ -318,7 +327,7 @@ T_TEST(vmap, "gem/cpu/vmap")
 	h = pt_bo_create(&t, 4 * MiB + 8192, 0);
 	bo = pt_bo(&t, h);
 	T_ASSERT_OK(panthor_gem_vmap(bo, &p));
-	T_ASSERT_EQ_INT(bo->backing.pin_count, 1);
+	T_ASSERT_EQ_INT(LOCKED(bo, bo->backing.pin_count), 1);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNRECLAIMABLE);
 	/* Contiguous over every chunk, and the BO's memory. */
 	((uint64_t *)p)[(4 * MiB + 4096) / 8] = 99;
@@ -327,13 +336,13 @@ T_TEST(vmap, "gem/cpu/vmap")
 	T_ASSERT_EQ_U64(v, 99);
 	T_ASSERT_OK(panthor_gem_vmap(bo, &p2));
 	T_ASSERT_EQ_PTR(p2, p);
-	T_ASSERT_EQ_INT(bo->cmap.vaddr_use_count, 2);
+	T_ASSERT_EQ_INT(LOCKED(bo, bo->cmap.vaddr_use_count), 2);
 	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 4096, true), 0);	/* vmapped: pinned */
 	panthor_gem_vunmap(bo);
-	T_ASSERT_EQ_INT(bo->backing.pin_count, 1);
+	T_ASSERT_EQ_INT(LOCKED(bo, bo->backing.pin_count), 1);
 	panthor_gem_vunmap(bo);
-	T_ASSERT_EQ_INT(bo->backing.pin_count, 0);
-	T_ASSERT_NULL(bo->cmap.vaddr);
+	T_ASSERT_EQ_INT(LOCKED(bo, bo->backing.pin_count), 0);
+	T_ASSERT_NULL(LOCKED(bo, bo->cmap.vaddr));
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNUSED);
 	T_ASSERT_GT_INT(panthor_gem_shrink(t.ptdev, 4096, true), 0);
 	T_ASSERT(panthor_gem_is_evicted(bo));
@@ -524,7 +533,7 @@ T_TEST(pressure, "gem/cpu/pressure-integrity")
 	need_uffd();
 	T_ASSERT_NOT_NULL(s);
 	cpu_set_init(s, 32 * MiB);
-	for (int it = 0; it < 3000; it++) {
+	for (int it = 0; it < 1500; it++) {
 		int i = (int)(rnd(&seed) % NR_BOS);
 		uint64_t off = (rnd(&seed) % (BO_SIZE / 8)) * 8;
 
@@ -724,8 +733,8 @@ static int run_vmap(void *ctx)
 	ret = panthor_gem_vmap(c->bo, &c->vaddr);
 	if (ret) {
 		inj_check(c);
-		T_ASSERT_NULL(c->bo->cmap.vaddr);
-		T_ASSERT_EQ_INT(c->bo->backing.pin_count, 0);
+		T_ASSERT_NULL(LOCKED(c->bo, c->bo->cmap.vaddr));
+		T_ASSERT_EQ_INT(LOCKED(c->bo, c->bo->backing.pin_count), 0);
 		panthor_gem_put(c->bo);
 		c->bo = NULL;
 	}
