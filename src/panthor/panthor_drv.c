@@ -1214,11 +1214,15 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 		} else if (panthor_gem_is_imported(bo)) {
 			u_err(MOD, "BO_SYNC: BO %u is imported", ops[i].handle);
 			err = -EINVAL;
+		} else if (ops[i].size && !panthor_gem_should_map_wc(bo)) {
+			/*
+			 * Write-combined mappings and a size of 0 are no-ops
+			 * (§1.6); a cached mapping is flushed segment by segment
+			 * upstream, which the model's coherent CPU reduces to a
+			 * full barrier.
+			 */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		}
-		/*
-		 * A size of 0 is a no-op; otherwise there is nothing to do either:
-		 * the CPU side of the model is coherent with itself.
-		 */
 		panthor_gem_put(bo);
 	}
 	u_free(ops);

@@ -428,6 +428,13 @@ struct panthor_gem_object *panthor_gem_create_imported(struct panthor_device *pt
 	return bo;
 }
 
+bool panthor_gem_should_map_wc(const struct panthor_gem_object *bo)
+{
+	if (bo->ptdev->coherent)
+		return false;
+	return !(bo->flags & DRM_PANTHOR_BO_WB_MMAP);
+}
+
 struct panthor_gem_object *panthor_gem_get(struct panthor_gem_object *bo)
 {
 	u_refcount_get(&bo->refcount);

@@ -533,6 +533,17 @@ struct panthor_gem_object *panthor_gem_create_imported(struct panthor_device *pt
 							struct panthor_gem_object *src,
 							struct dma_buf *dmabuf);
 
+/**
+ * panthor_gem_should_map_wc() - whether CPU mappings of @bo are
+ * write-combined (upstream's should_map_wc()): never on an IO-coherent
+ * device (the zeroing of fresh pages went through the cache and is never
+ * flushed there), not with DRM_PANTHOR_BO_WB_MMAP, else yes. The model's
+ * CPU has one coherent view, so this only decides what BO_SYNC does.
+ * @bo: the BO.
+ * Return: true for write-combined mappings.
+ */
+bool panthor_gem_should_map_wc(const struct panthor_gem_object *bo);
+
 /** panthor_gem_is_imported() - Return: @bo was imported from another device. */
 static inline bool panthor_gem_is_imported(const struct panthor_gem_object *bo)
 {

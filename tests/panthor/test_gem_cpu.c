@@ -863,3 +863,75 @@ T_TEST(inject, "gem/inject/create-mmap-fault-pin-vmap-sgt-evict-swapin")
 	panthor_gem_put(c.bo);
 	pt_fini(&c.t);
 }
+
+/*
+ * The per-file sparse dummy is reclaimable like any BO, and its restore
+ * re-maps every sparse range cyclically over its whole length (not just the
+ * dummy's first 2 MiB).
+ */
+T_TEST(sparse_dummy, "gem/reclaim/sparse-dummy-evicted-and-restored-whole")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_gem_object *dummy;
+	uint64_t a = VA_BASE, b = VA_BASE + 64 * MiB + 3 * 4096;
+	struct panthor_vm *v;
+	struct pt t;
+	uint32_t vm;
+
+	pt_init(&t, &cfg);
+	vm = pt_vm_create(&t);
+	T_ASSERT_OK(pt_sparse(&t, vm, a, 8 * MiB + 8192));
+	T_ASSERT_OK(pt_sparse(&t, vm, b, 5 * MiB));
+	dummy = panthor_gem_get(t.pfile->dummy);
+	for (uint64_t off = 0; off < 2 * MiB; off += 4096) {
+		uint64_t w = pt_word(9, off);
+
+		T_ASSERT_OK(panthor_gem_cpu_access(dummy, off, &w, 8, true));
+	}
+	T_ASSERT_EQ_INT(state_of(dummy), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, true), 512);
+	T_ASSERT(panthor_gem_is_evicted(dummy));
+
+	/* The next job restores it: every window of both ranges shows the dummy again. */
+	for (uint64_t off = 0; off < 8 * MiB + 8192; off += 256 * 1024 + 4096) {
+		uint64_t in = (a + off) % (2 * MiB) & ~4095ull;
+
+		pt_expect_word(&t, vm, (a + off) & ~4095ull, pt_word(9, in));
+	}
+	for (uint64_t off = 0; off < 5 * MiB; off += 512 * 1024 + 4096) {
+		uint64_t va = (b + off) & ~4095ull;
+
+		pt_expect_word(&t, vm, va, pt_word(9, va % (2 * MiB)));
+	}
+	v = pt_vm(&t, vm);
+	T_ASSERT_EQ_U64(panthor_vm_lookup_pa(v, a + 6 * MiB + 8192, NULL),
+			panthor_gem_offset_to_pa(dummy, (a + 6 * MiB + 8192) % (2 * MiB)));
+	T_ASSERT_EQ_U64(panthor_vm_lookup_pa(v, b + 4 * MiB, NULL),
+			panthor_gem_offset_to_pa(dummy, (b + 4 * MiB) % (2 * MiB)));
+	panthor_vm_put(v);
+	panthor_gem_put(dummy);
+	pt_validate(&t, vm);
+	pt_expect_no_violation(&t);
+	pt_fini(&t);
+}
+
+T_TEST(map_wc, "gem/uapi/should-map-wc")
+{
+	struct pt_config cfg = { .memory = 64 * MiB };
+	struct panthor_gem_object *wc, *wb;
+	struct pt t;
+
+	pt_init(&t, &cfg);
+	wc = pt_bo(&t, pt_bo_create(&t, 4096, 0));
+	wb = panthor_gem_create(t.ptdev, 4096, DRM_PANTHOR_BO_WB_MMAP, NULL, 0);
+	T_ASSERT(!IS_ERR(wb));
+	T_ASSERT(panthor_gem_should_map_wc(wc));
+	T_ASSERT(!panthor_gem_should_map_wc(wb));
+	/* An IO-coherent GPU: never write-combined. */
+	t.ptdev->coherent = true;
+	T_ASSERT(!panthor_gem_should_map_wc(wc));
+	t.ptdev->coherent = false;
+	panthor_gem_put(wb);
+	panthor_gem_put(wc);
+	pt_fini(&t);
+}

@@ -326,3 +326,77 @@ T_TEST(sync_file, "gem/dmabuf/sync-file-ioctls")
 	sync_file_gc();
 	side_close(&a);
 }
+
+/* BO_CREATE and BO_MMAP_OFFSET rules of §1.6 that the uapi suite does not cover. */
+T_TEST(bo_rules, "gem/uapi/bo-create-zeroed-offsets-label")
+{
+	struct drm_panthor_bo_create c = { .size = 4096 };
+	struct drm_panthor_bo_mmap_offset o1 = { 0 }, o2 = { 0 };
+	struct drm_panthor_bo_set_label l = { 0 };
+	static char label[4096];
+	struct pantomime_file *f2;
+	struct side a;
+	uint32_t h1, h2;
+	uint64_t *p;
+
+	side_open(&a);
+	c.flags = DRM_PANTHOR_BO_NO_MMAP | DRM_PANTHOR_BO_WB_MMAP;
+	T_ASSERT_ERRNO(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	c.flags = 0;
+	c.exclusive_vm_id = 7;	/* no such VM */
+	T_ASSERT_ERRNO(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+
+	/* Frames come back zeroed when reused: fill 8 MiB, free it, allocate again. */
+	h1 = bo_create(&a, 8 * MiB, 0);
+	p = map(&a, h1, 8 * MiB);
+	for (uint64_t i = 0; i < 8 * MiB / 8; i += 64)
+		p[i] = ~0ull;
+	T_ASSERT_OK(pantomime_munmap(p, 8 * MiB));
+	gem_close(&a, h1);
+	for (int k = 0; k < 3; k++) {
+		h2 = bo_create(&a, 8 * MiB, 0);
+		p = map(&a, h2, 8 * MiB);
+		for (uint64_t i = 0; i < 8 * MiB / 8; i += 64)
+			T_ASSERT_EQ_U64(p[i], 0);
+		T_ASSERT_OK(pantomime_munmap(p, 8 * MiB));
+		gem_close(&a, h2);
+	}
+
+	/* One fake offset per BO, the same from every file, distinct between BOs. */
+	h1 = bo_create(&a, 3 * 4096, 0);
+	h2 = bo_create(&a, 4096, 0);
+	o1.handle = h1;
+	o2.handle = h2;
+	T_ASSERT_OK(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &o1));
+	T_ASSERT_OK(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &o2));
+	T_ASSERT(o2.offset >= o1.offset + 3 * 4096 || o1.offset >= o2.offset + 4096);
+	{
+		struct drm_panthor_bo_mmap_offset o3 = { 0 };
+		uint32_t h3;
+		int fd;
+
+		T_ASSERT_OK(pantomime_file_open(a.dev, true, &f2));
+		T_ASSERT_OK(export(&a, h1, DRM_CLOEXEC, &fd));
+		{
+			struct drm_prime_handle ph = { .fd = fd };
+
+			T_ASSERT_OK(pantomime_ioctl(f2, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph));
+			h3 = ph.handle;
+		}
+		o3.handle = h3;
+		T_ASSERT_OK(pantomime_ioctl(f2, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &o3));
+		T_ASSERT_EQ_U64(o3.offset, o1.offset);
+		close(fd);
+		pantomime_file_close(f2);
+	}
+
+	/* The label limit: 4095 characters and the NUL fit. */
+	memset(label, 'x', sizeof(label) - 1);
+	l.handle = h1;
+	l.label = (uintptr_t)label;
+	T_ASSERT_OK(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	l.label = (uintptr_t)"";
+	T_ASSERT_OK(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	side_close(&a);
+	T_ASSERT_EQ_INT(dma_buf_gc() + dma_buf_count(), 0);
+}
