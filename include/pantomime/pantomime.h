@@ -119,6 +119,22 @@ int pantomime_mmap(struct pantomime_file *file, void *addr, size_t len, int prot
  * Return: 0, or -EINVAL if the range is not one of ours.
  */
 int pantomime_munmap(void *addr, size_t len);
+/**
+ * pantomime_fd_ioctl() - an ioctl on a file descriptor pantomime created
+ * that is not a DRM file: a dma-buf from DRM_IOCTL_PRIME_HANDLE_TO_FD
+ * (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
+ * DMA_BUF_IOCTL_SYNC of linux/dma-buf.h).
+ * @fd: the descriptor.
+ * @request: the request.
+ * @arg: the argument in the caller's memory.
+ * Return: 0 or a negative errno: -EBADF (@fd not open), -ENOTTY (@fd is not
+ * one of pantomime's, or an unknown request), -EINVAL, -EFAULT, -ENOMEM.
+ */
+int pantomime_fd_ioctl(int fd, unsigned long request, void *arg);
+
+/** pantomime_fd_is_ours() - Return: @fd is a descriptor pantomime_fd_ioctl() serves (a dma-buf). */
+bool pantomime_fd_is_ours(int fd);
+
 /** pantomime_is_mapping() - Return: true if [@addr, @addr+@len) overlaps a pantomime mapping. */
 bool pantomime_is_mapping(const void *addr, size_t len);
 
@@ -175,6 +191,16 @@ struct pantomime_stats {
 
 /** pantomime_get_stats() - fill @st from @dev. */
 void pantomime_get_stats(struct pantomime_device *dev, struct pantomime_stats *st);
+
+/**
+ * pantomime_shrink() - the shrink control: run one scan of the BO shrinker
+ * asking for @nr_pages pages, as memory pressure would (GPU-mapped BOs
+ * included, waiting briefly for their GPU work).
+ * @dev: the device.
+ * @nr_pages: pages (4 KiB) wanted.
+ * Return: pages freed (0 without swap).
+ */
+unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages);
 
 #ifdef __cplusplus
 }

@@ -216,6 +216,7 @@ struct panthor_vm_bind_job {
  * @resv: the reservation object shared with the VM's private BOs; its
  *        fences include every async bind job (BOOKKEEP).
  * @pgtbl: the page table.
+ * @reclaim_lru: the list of this VM's GPU_MAPPED_SINGLE_VM BOs (panthor_gem.c).
  * @memattr: AS_MEMATTR value.
  * @for_mcu: the MCU VM.
  * @id: device-unique id.
@@ -273,6 +274,7 @@ struct panthor_vm {
 	struct panthor_device *ptdev;
 	struct dma_resv resv;
 	struct pgtable *pgtbl;
+	struct panthor_gem_vm_lru *reclaim_lru;
 	uint64_t memattr;
 	bool for_mcu;
 	uint32_t id;
@@ -1047,6 +1049,7 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 	 * mappings alone, so what we restore below stays mapped until the end.
 	 */
 	vm_jobs_add(vm, 1);
+	panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	u_mutex_lock(&vm->restore_lock);
 	ret = gpuvm_validate_evicted(&vm->base, vm);
 	u_mutex_unlock(&vm->restore_lock);
@@ -1781,14 +1784,24 @@ static unsigned int bo_mapped_vm_bos(struct panthor_gem_object *bo, struct gpuvm
 	return n;
 }
 
-unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo)
+unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
+					   struct panthor_gem_vm_lru **single)
 {
+	struct panthor_vm *first = NULL;
 	struct gpuvm_bo *vm_bo;
 	unsigned int n = 0;
 
+	*single = NULL;
 	gpuvm_gem_lock(&bo->base);
-	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base)
-		n += !u_list_empty(&vm_bo->vas);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (u_list_empty(&vm_bo->vas))
+			continue;
+		if (!n++)
+			first = to_panthor_vm(vm_bo->vm);
+	}
+	/* The vm_bo keeps the VM, hence its list, alive while the gpuva lock is held. */
+	if (n == 1)
+		*single = panthor_gem_vm_lru_get(bo->ptdev, first->reclaim_lru);
 	gpuvm_gem_unlock(&bo->base);
 	return n;
 }
@@ -2336,6 +2349,11 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	vm = u_zalloc(sizeof(*vm));
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	vm->reclaim_lru = panthor_gem_vm_lru_create(ptdev);
+	if (!vm->reclaim_lru) {
+		u_free(vm);
+		return ERR_PTR(-ENOMEM);
+	}
 	vm->ptdev = ptdev;
 	vm->for_mcu = for_mcu;
 	vm->id = panthor_device_alloc_id(ptdev);
@@ -2400,6 +2418,7 @@ err_free:
 	u_mutex_fini(&vm->restore_lock);
 	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
+	panthor_gem_vm_lru_release(ptdev, vm->reclaim_lru);
 	u_free(vm);
 	return ERR_PTR(ret);
 }
@@ -2445,6 +2464,7 @@ static void panthor_vm_free(struct gpuvm *gpuvm)
 	u_mutex_fini(&vm->restore_lock);
 	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
+	panthor_gem_vm_lru_release(ptdev, vm->reclaim_lru);
 	u_free(vm);
 }
 
