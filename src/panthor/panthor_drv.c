@@ -60,6 +60,7 @@
 #include "util/u_fault.h"
 #include "util/u_log.h"
 #include "util/u_parse.h"
+#include "util/u_trace.h"
 #include "util/u_uaccess.h"
 
 /* The shim builds this with hidden visibility: only its libc names are exported. */
@@ -2016,6 +2017,8 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	mm_budget_stats(dev->ptdev->budget, &bs);
 	st->resident_bytes = bs.used * MM_PAGE_SIZE;	/* the budget counts pages */
 	st->peak_resident_bytes = bs.peak * MM_PAGE_SIZE;
+	st->swap_used_bytes = bs.swap_used * MM_PAGE_SIZE;
+	st->failed_allocs = bs.failed_allocs;
 	{
 		struct panthor_gem_stats gs;
 
@@ -2030,6 +2033,42 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 API_EXPORT unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages)
 {
 	return panthor_gem_shrink(dev->ptdev, nr_pages, true);
+}
+
+/* The public trace hook: one user callback behind the util tracer. */
+static struct {
+	pantomime_trace_fn fn;
+	void *cookie;
+} trace_user;
+
+static void trace_forward(void *cookie, const struct u_trace_event *ev)
+{
+	struct pantomime_trace_event pe = {
+		.ts_ns = ev->ts_ns, .category = ev->category, .name = ev->name,
+		.track = ev->track, .phase = ev->phase, .nargs = ev->nargs,
+	};
+
+	for (unsigned int i = 0; i < ev->nargs && i < 4; i++) {
+		pe.arg_names[i] = ev->arg_names[i];
+		pe.args[i] = ev->args[i];
+	}
+	trace_user.fn(cookie, &pe);
+}
+
+static const struct u_tracer_ops trace_forward_ops = { .event = trace_forward };
+
+API_EXPORT void pantomime_trace_set(pantomime_trace_fn fn, void *cookie)
+{
+	static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&set_lock);
+	/* Detach first: no event is in flight while the callback changes. */
+	u_trace_attach(NULL, NULL);
+	trace_user.fn = fn;
+	trace_user.cookie = cookie;
+	if (fn)
+		u_trace_attach(&trace_forward_ops, cookie);
+	pthread_mutex_unlock(&set_lock);
 }
 
 API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
@@ -2079,7 +2118,8 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			"lock_stalls %llu\nlock_stall_ns %llu\nmax_lock_stall_ns %llu\n"
 			"mmu_faults %llu\nevictions %llu\nrestores %llu\n"
 			"bytes_swapped_out %llu\nbytes_swapped_in %llu\n"
-			"resident_bytes %llu\npeak_resident_bytes %llu\n",
+			"resident_bytes %llu\npeak_resident_bytes %llu\n"
+			"swap_used_bytes %llu\nfailed_allocs %llu\n",
 			(unsigned long long)st.checker_violations,
 			(unsigned long long)st.checker_notes,
 			(unsigned long long)st.gpu_accesses, (unsigned long long)st.lock_stalls,
@@ -2090,7 +2130,9 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			(unsigned long long)st.bytes_swapped_out,
 			(unsigned long long)st.bytes_swapped_in,
 			(unsigned long long)st.resident_bytes,
-			(unsigned long long)st.peak_resident_bytes);
+			(unsigned long long)st.peak_resident_bytes,
+			(unsigned long long)st.swap_used_bytes,
+			(unsigned long long)st.failed_allocs);
 		return 0;
 	}
 	}

@@ -44,6 +44,7 @@
 #include "util/u_err.h"
 #include "util/u_fault.h"
 #include "util/u_log.h"
+#include "util/u_trace.h"
 
 #define MOD "panthor"
 
@@ -598,6 +599,7 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 		swap_slots_free(bo);
 		__atomic_add_fetch(&r->stats.restores, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&r->stats.bytes_in, bo->size, __ATOMIC_RELAXED);
+		U_TRACE("shrinker", "restore", "shrinker", 'i', "bytes", bo->size);
 	}
 	panthor_gem_update_reclaim_state_locked(bo);
 	return 0;
@@ -1094,6 +1096,7 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	__atomic_add_fetch(&bo->reclaimed_count, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.evictions, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.bytes_out, bo->size, __ATOMIC_RELAXED);
+	U_TRACE("shrinker", "evict", "shrinker", 'i', "bytes", bo->size);
 	__atomic_add_fetch(&r->stats.reclaimed, nr, __ATOMIC_RELAXED);
 	return nr;
 
@@ -1236,6 +1239,8 @@ static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *s
 	sc->nr_scanned = 0;
 	if (!sc->has_swap)
 		return MM_SHRINK_STOP;
+	U_TRACE("shrinker", "scan", "shrinker", 'B', "want", sc->nr_to_scan, "may_block",
+		sc->may_block);
 	/* Stages of reference shrinker.md §1.8-1.11: cheapest first, waiting ones last. */
 	freed += scan_list(r, PANTHOR_GEM_UNUSED, sc->nr_to_scan, false, &sc->nr_scanned);
 	if (freed < sc->nr_to_scan)
@@ -1246,6 +1251,7 @@ static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *s
 	if (sc->may_block && freed < sc->nr_to_scan)
 		freed += scan_list(r, PANTHOR_GEM_GPU_MAPPED_SHARED, sc->nr_to_scan - freed, true,
 				   &sc->nr_scanned);
+	U_TRACE("shrinker", "scan", "shrinker", 'E', "freed", freed, "scanned", sc->nr_scanned);
 	return freed ? freed : MM_SHRINK_STOP;
 }
 
