@@ -9,6 +9,9 @@
  * enforces this order in every test run. A lock may only be taken while
  * holding locks listed above it.
  *
+ *  -1. panthor_vm_heaps (struct panthor_vm.heaps_lock)
+ *        Creation of a VM's tiler heap pool, which creates and maps a
+ *        kernel BO under it (everything below nests inside).
  *   0. panthor_vm_restore (struct panthor_vm.restore_lock)
  *        Serialises job-begin restores of one VM (its evict list walk) and
  *        GROUP_SUBMIT's restore + resv locking (which also walks the VM's
@@ -44,6 +47,8 @@
  *        panthor_vm_pool
  *        (a file's VM ids), panthor_file_handles (a file's BO and syncobj
  *        handles), panthor_group_pool (a file's group handles),
+ *        panthor_heap_pool (a VM's heap table; chunk BOs are created and
+ *        destroyed outside it),
  *        panthor_sched_queue (a queue's job list and fence timeline: taken
  *        under a VM resv when jobs are armed and queued), panthor_sched_slots
  *        (hardware queue slot ownership; the JOB interrupt handler takes

@@ -6,19 +6,27 @@
  * 'd'; the number selects a core or a driver ioctl; the argument is copied
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
- * size. Unknown numbers give -ENOTTY (pantomime.h); panthor requests this
- * driver version defines but pantomime does not implement yet
- * (TILER_HEAP_*) give -EOPNOTSUPP with a one-time log line. The GROUP_*
- * ioctls copy their arrays in and call panthor_sched.c.
+ * size. A DRM number without a handler gives -EINVAL (as drm_ioctl()), a
+ * request of another type -ENOTTY (pantomime.h). The GROUP_* ioctls copy
+ * their arrays in and call panthor_sched.c; TILER_HEAP_* call
+ * panthor_heap.c.
  *
- * CPU mappings of BOs are eager: the BO is pinned while mapped and each
- * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
- * arena fd inside one reserved range. Eviction of mmapped BOs comes with
- * the GEM issue. The user MMIO flush-ID page is the model's flush-ID page
- * (hw_flush_id_page_fd()) mapped shared and read-only: its first word is
- * LATEST_FLUSH_ID, live.
+ * CPU mappings of BOs are lazy (panthor_gem_mmap(): a userfaultfd range
+ * whose pages the BO's fault handler fills on first touch, and which
+ * eviction takes away again); without userfaultfd they are populated at
+ * mmap time and the BO is not evicted while mapped. The user MMIO flush-ID
+ * page is the model's flush-ID page (hw_flush_id_page_fd()) mapped shared
+ * and read-only: its first word is LATEST_FLUSH_ID, live.
+ *
+ * PRIME: a BO is exported as a dma-buf descriptor (src/dma/dma_buf.c);
+ * importing one of our own exports gives the same BO back (the same handle
+ * in the same file); a dma-buf of another pantomime device of the process
+ * becomes an imported BO showing the exporter's frames (BO_QUERY_INFO says
+ * DRM_PANTHOR_BO_IS_IMPORTED; never reclaimed).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +41,7 @@
 #include "pantomime/pantomime.h"
 #include "uapi/drm/panthor_drm.h"
 
+#include "dma/dma_buf.h"
 #include "dma/dma_fence.h"
 #include "dma/sync_file.h"
 #include "dma/syncobj.h"
@@ -43,6 +52,7 @@
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_mmu.h"
 #include "pgtable/pgtable.h"
 #include "panthor/panthor_sched.h"
@@ -51,6 +61,7 @@
 #include "util/u_fault.h"
 #include "util/u_log.h"
 #include "util/u_parse.h"
+#include "util/u_trace.h"
 #include "util/u_uaccess.h"
 
 /* The shim builds this with hidden visibility: only its libc names are exported. */
@@ -62,6 +73,9 @@
 #define PANTOMIME_DRV_PATCH 0
 #define PANTOMIME_DRV_DATE "20230801"
 #define PANTOMIME_DRV_DESC "Panthor DRM driver"
+
+/* kmalloc()'s largest block with 4 KiB pages (KMALLOC_MAX_SIZE). */
+#define KMALLOC_MAX_SIZE (4ull << 20)
 
 /* First fake mmap offset (the DRM core's DRM_FILE_PAGE_OFFSET_START in bytes). */
 #define FAKE_OFFSET_START (0x100000ull << 12)
@@ -100,13 +114,14 @@ struct cpu_mapping {
 	uint8_t *addr;
 	size_t len;
 	size_t mapped;		/* bytes not yet munmapped */
-	struct panthor_gem_object *bo;	/* pinned; NULL for the flush-ID page */
+	struct panthor_gem_cpumap *gmap;	/* NULL for the flush-ID page */
 	struct cpu_mapping *next;
 };
 
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cpu_mapping *maps;
-static pthread_mutex_t label_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Serialises exports, so a BO has at most one live dma-buf. */
+static pthread_mutex_t prime_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------ config */
 
@@ -183,6 +198,19 @@ API_EXPORT int pantomime_config_from_env(struct pantomime_config *cfg)
 			return -EINVAL;
 		}
 	}
+	v = getenv("PANTOMIME_JOB_TIMEOUT_MS");
+	if (v && *v) {
+		char *end;
+		unsigned long ms;
+
+		errno = 0;
+		ms = strtoul(v, &end, 0);
+		if (errno || *end || ms > UINT32_MAX || *v == '-') {
+			u_err(MOD, "PANTOMIME_JOB_TIMEOUT_MS: bad number '%s'", v);
+			return -EINVAL;
+		}
+		c.job_timeout_ms = (uint32_t)ms;
+	}
 	*cfg = c;
 	return 0;
 }
@@ -241,6 +269,7 @@ API_EXPORT int pantomime_device_create(const struct pantomime_config *cfg,
 		return err;
 	}
 	hw_checker_set_mode(dev->ptdev->hw, mode);
+	panthor_sched_set_job_timeout_ms(dev->ptdev, cfg->job_timeout_ms);
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->next_offset = FAKE_OFFSET_START;
 	*out = dev;
@@ -252,6 +281,8 @@ API_EXPORT void pantomime_device_destroy(struct pantomime_device *dev)
 	if (!dev)
 		return;
 	U_WARN_ON(dev->nr_files);
+	/* Closed dma-buf descriptors still hold their BOs until collected. */
+	dma_buf_gc();
 	panthor_device_destroy(dev->ptdev);
 	pthread_mutex_destroy(&dev->lock);
 	u_free(dev->files);
@@ -353,6 +384,9 @@ static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size
 		return 0;
 	if (a->stride < min)
 		return -EINVAL;
+	/* kvmalloc_array() refuses more than INT_MAX bytes: -ENOMEM, nothing allocated. */
+	if ((uint64_t)a->count * ksize > INT_MAX)
+		return -ENOMEM;
 	buf = u_calloc(a->count, ksize);
 	if (!buf)
 		return -ENOMEM;
@@ -576,6 +610,13 @@ static int syncobj_array_find(struct pantomime_file *file, uint64_t uhandles, ui
 	uint32_t i;
 	int err = 0;
 
+	/*
+	 * drm_syncobj_array_find() gets both arrays from kmalloc_array(),
+	 * which gives at most KMALLOC_MAX_SIZE (4 MiB): more handles than that
+	 * many object pointers is -ENOMEM.
+	 */
+	if ((uint64_t)count * sizeof(*objs) > KMALLOC_MAX_SIZE)
+		return -ENOMEM;
 	handles = u_calloc(count, sizeof(*handles));
 	objs = u_calloc(count, sizeof(*objs));
 	if (!handles || !objs) {
@@ -1275,9 +1316,13 @@ static int bo_mmap_offset_ioctl(struct pantomime_file *file, void *data)
 		return -ENOMEM;
 	}
 	file->offs = o;
+	/* One fake offset per BO, whichever file asks (a GEM object's vma node). */
 	pthread_mutex_lock(&dev->lock);
-	o[file->nr_offs].offset = dev->next_offset;
-	dev->next_offset += bo->size;
+	if (!bo->mmap_offset) {
+		__atomic_store_n(&bo->mmap_offset, dev->next_offset, __ATOMIC_RELAXED);
+		dev->next_offset += bo->size;
+	}
+	o[file->nr_offs].offset = bo->mmap_offset;
 	pthread_mutex_unlock(&dev->lock);
 	o[file->nr_offs].bo = bo;	/* keeps the lookup's reference */
 	m->offset = o[file->nr_offs].offset;
@@ -1322,10 +1367,7 @@ static int bo_set_label_ioctl(struct pantomime_file *file, void *data)
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&label_lock);
-	old = bo->label;
-	bo->label = label;
-	pthread_mutex_unlock(&label_lock);
+	old = panthor_gem_set_label(bo, label);
 	label = old;
 out:
 	u_free(label);
@@ -1369,12 +1411,23 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 			err = -ENOENT;
 			break;
 		}
-		if (ops[i].offset > bo->size || ops[i].size > bo->size - ops[i].offset)
+		if (ops[i].offset > bo->size || ops[i].size > bo->size - ops[i].offset) {
+			u_err(MOD, "BO_SYNC: range [0x%llx, +0x%llx) outside BO %u",
+			      (unsigned long long)ops[i].offset, (unsigned long long)ops[i].size,
+			      ops[i].handle);
 			err = -EINVAL;
-		/*
-		 * A size of 0 is a no-op; otherwise there is nothing to do either:
-		 * the CPU side of the model is coherent with itself.
-		 */
+		} else if (panthor_gem_is_imported(bo)) {
+			u_err(MOD, "BO_SYNC: BO %u is imported", ops[i].handle);
+			err = -EINVAL;
+		} else if (ops[i].size && !panthor_gem_should_map_wc(bo)) {
+			/*
+			 * Write-combined mappings and a size of 0 are no-ops
+			 * (§1.6); a cached mapping is flushed segment by segment
+			 * upstream, which the model's coherent CPU reduces to a
+			 * full barrier.
+			 */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
 		panthor_gem_put(bo);
 	}
 	u_free(ops);
@@ -1391,15 +1444,31 @@ static int bo_query_info_ioctl(struct pantomime_file *file, void *data)
 	bo = panthor_file_bo_lookup(file->pfile, q->handle);
 	if (!bo)
 		return -ENOENT;
-	q->extra_flags = 0;	/* import is not modelled */
+	q->extra_flags = panthor_gem_is_imported(bo) ? DRM_PANTHOR_BO_IS_IMPORTED : 0;
 	q->create_flags = bo->flags;
 	panthor_gem_put(bo);
 	return 0;
 }
 
-static int group_stub(struct pantomime_file *file, void *data)
+/* ------------------------------------------------------------------ tiler heaps */
+
+static int tiler_heap_create_ioctl(struct pantomime_file *file, void *data)
 {
-	return 0;
+	struct drm_panthor_tiler_heap_create *c = data;
+
+	return panthor_tiler_heap_create(file->pfile, c->vm_id, c->initial_chunk_count,
+					 c->chunk_size, c->max_chunks, c->target_in_flight,
+					 &c->handle, (uint64_t *)&c->tiler_heap_ctx_gpu_va,
+					 (uint64_t *)&c->first_heap_chunk_gpu_va);
+}
+
+static int tiler_heap_destroy_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_panthor_tiler_heap_destroy *d = data;
+
+	if (d->pad)
+		return -EINVAL;
+	return panthor_tiler_heap_destroy(file->pfile, d->handle);
 }
 
 /* ------------------------------------------------------------------ groups */
@@ -1499,6 +1568,116 @@ out:
 	return err;
 }
 
+/* ------------------------------------------------------------------ PRIME */
+
+static void bo_dmabuf_release(struct dma_buf *buf)
+{
+	struct panthor_gem_object *bo = buf->priv;
+	struct dma_buf *expected = buf;
+
+	/* A newer export may have replaced us already: only clear our own pointer. */
+	__atomic_compare_exchange_n(&bo->export_buf, &expected, NULL, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+	panthor_gem_put(bo);
+}
+
+static const struct dma_buf_ops bo_dmabuf_ops = {
+	.release = bo_dmabuf_release,
+};
+
+static int prime_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_prime_handle *a = data;
+	struct panthor_gem_object *bo;
+	struct dma_buf *buf;
+	int fd;
+
+	if (a->flags & ~(uint32_t)(DRM_CLOEXEC | DRM_RDWR)) {
+		u_err(MOD, "PRIME_HANDLE_TO_FD: unknown flags 0x%x", a->flags);
+		return -EINVAL;
+	}
+	bo = panthor_file_bo_lookup(file->pfile, a->handle);
+	if (!bo)
+		return -ENOENT;
+	if (bo->exclusive_vm) {
+		u_err(MOD, "PRIME_HANDLE_TO_FD: BO %u is private to a VM", a->handle);
+		panthor_gem_put(bo);
+		return -EINVAL;
+	}
+	/* An import exports the exporter's buffer again, as drm_gem_prime_handle_to_fd. */
+	pthread_mutex_lock(&prime_lock);
+	if (bo->import.dmabuf) {
+		buf = dma_buf_get_ref(bo->import.dmabuf);
+	} else {
+		buf = __atomic_load_n(&bo->export_buf, __ATOMIC_ACQUIRE);
+		if (!buf || !dma_buf_get_unless_zero(buf)) {
+			buf = dma_buf_create(&bo_dmabuf_ops, panthor_gem_get(bo), file->dev->ptdev,
+					     panthor_gem_resv(bo), bo->size);
+			if (IS_ERR(buf)) {
+				pthread_mutex_unlock(&prime_lock);
+				panthor_gem_put(bo);	/* the buffer's */
+				panthor_gem_put(bo);
+				return -ENOMEM;
+			}
+			__atomic_store_n(&bo->export_buf, buf, __ATOMIC_RELEASE);
+		}
+	}
+	pthread_mutex_unlock(&prime_lock);
+	fd = dma_buf_fd(buf, a->flags & DRM_CLOEXEC);
+	dma_buf_put(buf);
+	panthor_gem_put(bo);
+	if (fd < 0)
+		return fd;
+	a->fd = fd;
+	return 0;
+}
+
+static bool bo_is(struct panthor_gem_object *bo, void *arg)
+{
+	return bo == arg;
+}
+
+static bool bo_imports(struct panthor_gem_object *bo, void *arg)
+{
+	return bo->import.dmabuf == arg;
+}
+
+static int prime_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_prime_handle *a = data;
+	struct panthor_device *ptdev = file->dev->ptdev;
+	struct panthor_gem_object *bo;
+	struct dma_buf *buf;
+	int ret;
+
+	buf = dma_buf_get(a->fd);
+	if (IS_ERR(buf)) {
+		u_err(MOD, "PRIME_FD_TO_HANDLE: fd %d is not an open dma-buf", a->fd);
+		return (int)PTR_ERR(buf);
+	}
+	if (buf->exporter == ptdev) {
+		/* One of ours: the same BO, under the handle the file already has. */
+		bo = buf->priv;
+		ret = panthor_file_bo_find_or_add(file->pfile, bo_is, bo, bo, &a->handle);
+	} else {
+		struct panthor_gem_object *src = buf->priv;
+
+		ret = panthor_file_bo_find_or_add(file->pfile, bo_imports, buf, NULL, &a->handle);
+		if (ret == -ENOENT) {
+			bo = panthor_gem_create_imported(ptdev, src, buf);
+			if (IS_ERR(bo)) {
+				ret = (int)PTR_ERR(bo);
+			} else {
+				ret = panthor_file_bo_find_or_add(file->pfile, bo_imports, buf, bo,
+								  &a->handle);
+				panthor_gem_put(bo);
+			}
+		}
+	}
+	dma_buf_put(buf);
+	return ret < 0 ? ret : 0;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef int (*ioctl_fn)(struct pantomime_file *file, void *data);
@@ -1529,10 +1708,11 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_SYNCOBJ_QUERY, syncobj_query_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_TRANSFER, syncobj_transfer_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, syncobj_timeline_signal_ioctl),
+	CORE(DRM_IOCTL_PRIME_HANDLE_TO_FD, prime_handle_to_fd_ioctl),
+	CORE(DRM_IOCTL_PRIME_FD_TO_HANDLE, prime_fd_to_handle_ioctl),
 };
 
 #define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
-#define STUB(c) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, group_stub, #c, true, false }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1545,8 +1725,8 @@ static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_GROUP_DESTROY, group_destroy_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, group_submit_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_GROUP_GET_STATE, group_get_state_ioctl),
-	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE),
-	STUB(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY),
+	DRV(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, tiler_heap_create_ioctl),
+	DRV(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, tiler_heap_destroy_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_SET_LABEL, bo_set_label_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, set_user_mmio_offset_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_BO_SYNC, bo_sync_ioctl),
@@ -1658,56 +1838,29 @@ static int map_flush_id_page(struct pantomime_file *file, void *addr, size_t len
 	return 0;
 }
 
-static int map_bo(struct panthor_gem_object *bo, uint64_t bo_off, void *addr, size_t len,
-		  int prot, int flags, void **out)
+static int map_bo(struct panthor_gem_object *bo, uint64_t bo_off, size_t len, int prot,
+		  void **out)
 {
 	struct cpu_mapping *m;
-	uint64_t pos = 0;
-	uint8_t *p;
 	int err;
 
+	if (prot & ~(PROT_READ | PROT_WRITE)) {
+		u_err(MOD, "mmap: BO %u: only PROT_READ and PROT_WRITE are supported", bo->id);
+		return -EINVAL;
+	}
 	m = u_calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	err = panthor_gem_pin(bo);
+	err = panthor_gem_mmap(bo, bo_off, len, prot, &m->gmap);
 	if (err) {
 		u_free(m);
 		return err;
 	}
-	p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-		 (flags & MAP_FIXED), -1, 0);
-	if (p == MAP_FAILED) {
-		err = -ENOMEM;
-		goto err_unpin;
-	}
-	/* Map each chunk's part of [bo_off, bo_off + len). Pinned: chunks are stable. */
-	for (uint32_t i = 0; i < bo->backing.nr_chunks; i++) {
-		uint64_t csize = PAGE_4K << bo->backing.chunks[i].order;
-		uint64_t cstart = pos, cend = pos + csize;
-		uint64_t s = cstart > bo_off ? cstart : bo_off;
-		uint64_t e = cend < bo_off + len ? cend : bo_off + len;
-
-		pos = cend;
-		if (s >= e)
-			continue;
-		if (mmap(p + (s - bo_off), e - s, prot, MAP_SHARED | MAP_FIXED, mm_arena_fd(),
-			 (off_t)(bo->backing.chunks[i].pa - MM_PA_BASE + (s - cstart))) == MAP_FAILED) {
-			munmap(p, len);
-			err = -ENOMEM;
-			goto err_unpin;
-		}
-	}
-	m->addr = p;
+	m->addr = panthor_gem_cpumap_addr(m->gmap);
 	m->len = m->mapped = len;
-	m->bo = panthor_gem_get(bo);
 	maps_add(m);
-	*out = p;
+	*out = m->addr;
 	return 0;
-
-err_unpin:
-	panthor_gem_unpin(bo);
-	u_free(m);
-	return err;
 }
 
 API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t len, int prot,
@@ -1721,8 +1874,10 @@ API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t le
 	if (!len || (offset & (PAGE_4K - 1)))
 		return -EINVAL;
 	len = (len + PAGE_4K - 1) & ~(size_t)(PAGE_4K - 1);
-	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) {
+		u_err(MOD, "mmap: private (copy-on-write) mappings are refused, use MAP_SHARED");
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&file->lock);
 	if (offset == file->user_mmio_offset) {
 		pthread_mutex_unlock(&file->lock);
@@ -1741,10 +1896,18 @@ API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t le
 	if (!bo)
 		return -EINVAL;
 	if (len > bo->size - bo_off) {
+		u_err(MOD, "mmap: 0x%zx bytes at BO %u offset 0x%llx pass its end (0x%llx)", len,
+		      bo->id, (unsigned long long)bo_off, (unsigned long long)bo->size);
 		panthor_gem_put(bo);
 		return -EINVAL;
 	}
-	err = map_bo(bo, bo_off, addr, len, prot, flags, out);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		/* The range is a userfaultfd reservation placed by src/mm. */
+		u_err(MOD, "mmap: BO %u: MAP_FIXED is not supported", bo->id);
+		panthor_gem_put(bo);
+		return -EINVAL;
+	}
+	err = map_bo(bo, bo_off, len, prot, out);
 	panthor_gem_put(bo);
 	return err;
 }
@@ -1766,22 +1929,39 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 		pthread_mutex_unlock(&maps_lock);
 		return -EINVAL;
 	}
-	munmap(a, len);
-	/* Partial unmaps are counted, not tracked page by page. */
+	/*
+	 * A BO mapping stays reserved until its last byte is unmapped (the
+	 * pages unmapped meanwhile lose their frames and fault with SIGBUS);
+	 * the flush-ID page is plain memory.
+	 */
+	if (!m->gmap)
+		munmap(a, len);
 	m->mapped = len >= m->mapped ? 0 : m->mapped - len;
-	if (!m->mapped)
-		*pp = m->next;
-	else
-		m = NULL;
-	pthread_mutex_unlock(&maps_lock);
-	if (m) {
-		if (m->bo) {
-			panthor_gem_unpin(m->bo);
-			panthor_gem_put(m->bo);
-		}
-		u_free(m);
+	if (m->mapped) {
+		int err = 0;
+
+		/* Partial: the entry stays (the lock keeps it), the pages go. */
+		if (m->gmap)
+			err = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
+						       len / PAGE_4K);
+		pthread_mutex_unlock(&maps_lock);
+		return err;
 	}
+	*pp = m->next;
+	pthread_mutex_unlock(&maps_lock);
+	panthor_gem_munmap(m->gmap);
+	u_free(m);
 	return 0;
+}
+
+API_EXPORT int pantomime_fd_ioctl(int fd, unsigned long request, void *arg)
+{
+	return dma_buf_ioctl(fd, request, arg);
+}
+
+API_EXPORT bool pantomime_fd_is_ours(int fd)
+{
+	return dma_buf_is_dma_buf(fd);
 }
 
 API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
@@ -1839,6 +2019,8 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	mm_budget_stats(dev->ptdev->budget, &bs);
 	st->resident_bytes = bs.used * MM_PAGE_SIZE;	/* the budget counts pages */
 	st->peak_resident_bytes = bs.peak * MM_PAGE_SIZE;
+	st->swap_used_bytes = bs.swap_used * MM_PAGE_SIZE;
+	st->failed_allocs = bs.failed_allocs;
 	{
 		struct panthor_gem_stats gs;
 
@@ -1850,11 +2032,52 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	}
 }
 
+API_EXPORT unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages)
+{
+	return panthor_gem_shrink(dev->ptdev, nr_pages, true);
+}
+
+/* The public trace hook: one user callback behind the util tracer. */
+static struct {
+	pantomime_trace_fn fn;
+	void *cookie;
+} trace_user;
+
+static void trace_forward(void *cookie, const struct u_trace_event *ev)
+{
+	struct pantomime_trace_event pe = {
+		.ts_ns = ev->ts_ns, .category = ev->category, .name = ev->name,
+		.track = ev->track, .phase = ev->phase, .nargs = ev->nargs,
+	};
+
+	for (unsigned int i = 0; i < ev->nargs && i < 4; i++) {
+		pe.arg_names[i] = ev->arg_names[i];
+		pe.args[i] = ev->args[i];
+	}
+	trace_user.fn(cookie, &pe);
+}
+
+static const struct u_tracer_ops trace_forward_ops = { .event = trace_forward };
+
+API_EXPORT void pantomime_trace_set(pantomime_trace_fn fn, void *cookie)
+{
+	static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&set_lock);
+	/* Detach first: no event is in flight while the callback changes. */
+	u_trace_attach(NULL, NULL);
+	trace_user.fn = fn;
+	trace_user.cookie = cookie;
+	if (fn)
+		u_trace_attach(&trace_forward_ops, cookie);
+	pthread_mutex_unlock(&set_lock);
+}
+
 API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
 {
 	switch (view) {
 	case PANTOMIME_VIEW_GEMS:
-		fprintf(out, "gems: no gems table yet (comes with the GEM issue)\n");
+		panthor_gem_dump(dev->ptdev, print_line, out);
 		return 0;
 	case PANTOMIME_VIEW_VMS:
 	case PANTOMIME_VIEW_PGTABLES:
@@ -1897,7 +2120,8 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			"lock_stalls %llu\nlock_stall_ns %llu\nmax_lock_stall_ns %llu\n"
 			"mmu_faults %llu\nevictions %llu\nrestores %llu\n"
 			"bytes_swapped_out %llu\nbytes_swapped_in %llu\n"
-			"resident_bytes %llu\npeak_resident_bytes %llu\n",
+			"resident_bytes %llu\npeak_resident_bytes %llu\n"
+			"swap_used_bytes %llu\nfailed_allocs %llu\n",
 			(unsigned long long)st.checker_violations,
 			(unsigned long long)st.checker_notes,
 			(unsigned long long)st.gpu_accesses, (unsigned long long)st.lock_stalls,
@@ -1908,7 +2132,9 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			(unsigned long long)st.bytes_swapped_out,
 			(unsigned long long)st.bytes_swapped_in,
 			(unsigned long long)st.resident_bytes,
-			(unsigned long long)st.peak_resident_bytes);
+			(unsigned long long)st.peak_resident_bytes,
+			(unsigned long long)st.swap_used_bytes,
+			(unsigned long long)st.failed_allocs);
 		return 0;
 	}
 	}

@@ -25,6 +25,8 @@
 
 struct panthor_file;
 struct panthor_gem_object;
+struct panthor_heap_pool;
+struct panthor_gem_vm_lru;
 struct panthor_va_node;
 struct panthor_vm;
 
@@ -405,6 +407,16 @@ int panthor_vm_get_state(struct panthor_file *pfile, uint32_t vm_id, uint32_t *s
  */
 void panthor_vm_wait_idle(struct panthor_vm *vm);
 
+/**
+ * panthor_vm_get_heap_pool() - the VM's tiler heap pool.
+ * @vm: the VM.
+ * @create: create it if the VM has none (not once the VM was destroyed).
+ * Return: the pool with a new reference; ERR_PTR(-ENOENT) when there is
+ * none and @create is false; ERR_PTR(-EINVAL) for a destroyed VM; the
+ * errors of panthor_heap_pool_create().
+ */
+struct panthor_heap_pool *panthor_vm_get_heap_pool(struct panthor_vm *vm, bool create);
+
 /* ---- job submission -------------------------------------------------------- */
 
 /**
@@ -588,7 +600,15 @@ phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned in
  */
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo);
 
-/** panthor_gem_nr_mapped_vms_locked() - Return: VMs with a VA of @bo (resv held). */
-unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo);
+/**
+ * panthor_gem_mapped_vms_locked() - the VMs with a VA of @bo.
+ * @bo: the BO; its resv is held.
+ * @single: when exactly one VM maps @bo, receives that VM's reclaim list
+ *          with a user reference (the caller drops it with
+ *          panthor_gem_vm_lru_put()); NULL otherwise.
+ * Return: the number of such VMs.
+ */
+unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
+					   struct panthor_gem_vm_lru **single);
 
 #endif

@@ -502,9 +502,11 @@ static int job_run_on_slot(struct panthor_sched *sched, struct panthor_job *job,
 	}
 }
 
+/* Run @job and free it, then signal its fence. */
 static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 {
 	struct panthor_group *group = job->group;
+	struct dma_fence *fence;
 	bool cookie, lost = false;
 	int ret = 0, as, slot = -1;
 
@@ -546,14 +548,22 @@ static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 	}
 	if (slot >= 0 && !lost)
 		slot_put(sched, (uint32_t)slot);
+	/*
+	 * Free the job before its fence signals, so that whoever waits for the
+	 * fence finds its resources released. The group reference it drops is
+	 * never the last one: GROUP_DESTROY holds one until it joined this thread.
+	 */
+	fence = dma_fence_get(job->fence);
+	job_free(job);
 	if (ret) {
-		dma_fence_set_error(job->fence, ret);
+		dma_fence_set_error(fence, ret);
 		stat_inc(&sched->stats.jobs_failed);
 	} else {
 		stat_inc(&sched->stats.jobs_done);
 	}
-	dma_fence_signal(job->fence);
+	dma_fence_signal(fence);
 	dma_fence_end_signalling(cookie);
+	dma_fence_put(fence);
 }
 
 static bool queue_ready(void *arg)
@@ -588,7 +598,6 @@ static void *queue_thread(void *arg)
 			continue;
 		}
 		job_run(sched, job);
-		job_free(job);
 	}
 	return NULL;
 }
@@ -1130,17 +1139,23 @@ static void job_update_signals(struct sched_submit *ctx, struct panthor_job *job
 	}
 }
 
-static void job_push(struct panthor_job *job)
+/* Queue @job; Return: false if the queue's thread is gone (the group was destroyed meanwhile). */
+static bool job_push(struct panthor_job *job)
 {
 	struct panthor_queue *queue = job->queue;
 
 	u_mutex_lock(&queue->lock);
+	if (queue->stop) {
+		u_mutex_unlock(&queue->lock);
+		return false;
+	}
 	dma_fence_put(queue->last_fence);
 	queue->last_fence = dma_fence_get(job->fence);
 	u_list_add_tail(&job->node, &queue->jobs);
 	__atomic_store_n(&queue->nr_jobs, queue->nr_jobs + 1, __ATOMIC_RELEASE);
 	u_mutex_unlock(&queue->lock);
 	panthor_waitqueue_wake_all(&queue->wq);
+	return true;
 }
 
 int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
@@ -1196,9 +1211,9 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 	/* 4. Nothing can fail now: publish the fences, queue the jobs in order. */
 	for (uint32_t i = 0; i < ctx.nr_jobs; i++) {
 		panthor_vm_submit_add_fence(&sub, ctx.jobs[i]->fence);
-		job_push(ctx.jobs[i]);
-		ctx.jobs[i] = NULL;
 		stat_inc(&sched->stats.jobs_submitted);
+		if (job_push(ctx.jobs[i]))
+			ctx.jobs[i] = NULL;	/* the queue thread owns it now */
 	}
 	panthor_vm_submit_unlock(&sub);
 
@@ -1211,6 +1226,14 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 		} else {
 			drm_syncobj_replace_fence(sig->syncobj, sig->fence);
 		}
+	}
+	/* Jobs whose group was destroyed since they were checked: cancelled, as queued ones are. */
+	for (uint32_t i = 0; i < ctx.nr_jobs; i++) {
+		if (!ctx.jobs[i])
+			continue;
+		dma_fence_set_error(ctx.jobs[i]->fence, -ECANCELED);
+		dma_fence_signal(ctx.jobs[i]->fence);
+		stat_inc(&sched->stats.jobs_failed);
 	}
 
 out:

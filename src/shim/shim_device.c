@@ -5,8 +5,9 @@
  * One pantomime_device per process, created by the first open() of a fake
  * node from pantomime_config_default() + pantomime_config_from_env()
  * (PANTOMIME_MEMORY, PANTOMIME_SWAP, PANTOMIME_TLB, PANTOMIME_CHECKER,
- * PANTOMIME_FAULT, PANTOMIME_COHERENT). A bad variable makes every open of
- * the device fail with the same errno (EINVAL), after one message naming it.
+ * PANTOMIME_FAULT, PANTOMIME_COHERENT, PANTOMIME_JOB_TIMEOUT_MS). A bad
+ * variable makes every open of the device fail with the same errno (EINVAL),
+ * after one message naming it.
  *
  * ioctl: the kernel's drm_ioctl() copies the top-level argument struct in
  * (_IOC_WRITE: _IOC_SIZE bytes from the user; otherwise zeroes), runs the
@@ -197,6 +198,34 @@ void shim_device_init(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/*
+ * For `pantomime run`: PANTOMIME_REPORT_FILE names a file that gets the
+ * statistics view (one "name value" per line); PANTOMIME_DUMP lists views
+ * (gems, vms, pgtables, comma-separated) printed to stderr.
+ */
+static void shim_exit_files(struct pantomime_device *dev)
+{
+	const char *path = getenv("PANTOMIME_REPORT_FILE");
+	const char *views = getenv("PANTOMIME_DUMP");
+
+	if (views) {
+		if (strstr(views, "gems"))
+			pantomime_dump(dev, PANTOMIME_VIEW_GEMS, stderr);
+		if (strstr(views, "vms"))
+			pantomime_dump(dev, PANTOMIME_VIEW_VMS, stderr);
+		if (strstr(views, "pgtables"))
+			pantomime_dump(dev, PANTOMIME_VIEW_PGTABLES, stderr);
+	}
+	if (path && *path) {
+		FILE *f = fopen(path, "w");
+
+		if (f) {
+			pantomime_dump(dev, PANTOMIME_VIEW_STATS, f);
+			fclose(f);
+		}
+	}
+}
+
 __attribute__((destructor)) static void shim_exit_report(void)
 {
 	struct pantomime_device *dev = __atomic_load_n(&shim_dev, __ATOMIC_ACQUIRE);
@@ -210,6 +239,7 @@ __attribute__((destructor)) static void shim_exit_report(void)
 	if (!dev)
 		return;
 	pantomime_get_stats(dev, &st);
+	shim_exit_files(dev);
 	if (report_at_exit || st.checker_violations) {
 		fprintf(stderr, "pantomime: report at exit (pid %d)\n", (int)getpid());
 		pantomime_dump(dev, PANTOMIME_VIEW_STATS, stderr);

@@ -113,6 +113,7 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_syncobj_handle, handle, 999) }, ENOENT },
 	{ "FD_TO_HANDLE bad fd before unknown handle", DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, false,
 	  { C(ARG, drm_syncobj_handle, handle, 999), C(ARG, drm_syncobj_handle, fd, -1) }, EINVAL },
+	/* SYNCOBJ_WAIT and TIMELINE_WAIT: drm_syncobj.c never looks at their pad (no row). */
 	{ "SYNCOBJ_WAIT unknown flag", DRM_IOCTL_SYNCOBJ_WAIT, false,
 	  { C(ARG, drm_syncobj_wait, flags, 1u << 7) }, EINVAL },
 	{ "SYNCOBJ_WAIT WAIT_AVAILABLE (timeline only)", DRM_IOCTL_SYNCOBJ_WAIT, false,
@@ -121,6 +122,10 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_syncobj_wait, handles, WILD) }, EFAULT },
 	{ "SYNCOBJ_WAIT handles NULL", DRM_IOCTL_SYNCOBJ_WAIT, false,
 	  { C(ARG, drm_syncobj_wait, handles, 0) }, EFAULT },
+	{ "SYNCOBJ_WAIT more handles than kmalloc gives", DRM_IOCTL_SYNCOBJ_WAIT, false,
+	  { C(ARG, drm_syncobj_wait, count_handles, 0x80001) }, ENOMEM },
+	{ "SYNCOBJ_SIGNAL 2^32-1 handles", DRM_IOCTL_SYNCOBJ_SIGNAL, false,
+	  { C(ARG, drm_syncobj_array, count_handles, 0xffffffffu) }, ENOMEM },
 	{ "SYNCOBJ_WAIT unknown handle", DRM_IOCTL_SYNCOBJ_WAIT, false,
 	  { { HANDLES, 0, 4, 999 } }, ENOENT },
 	{ "SYNCOBJ_WAIT no fence, no WAIT_FOR_SUBMIT", DRM_IOCTL_SYNCOBJ_WAIT, false,
@@ -209,6 +214,8 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_vm_bind, ops.array, WILD) }, EFAULT },
 	{ "VM_BIND ops NULL", DRM_IOCTL_PANTHOR_VM_BIND, false,
 	  { C(ARG, drm_panthor_vm_bind, ops.array, 0) }, EFAULT },
+	{ "VM_BIND ops count over INT_MAX bytes", DRM_IOCTL_PANTHOR_VM_BIND, false,
+	  { C(ARG, drm_panthor_vm_bind, ops.count, 0x7fffffff) }, ENOMEM },
 
 	/* VM_BIND: one op */
 	{ "MAP unknown op flag", DRM_IOCTL_PANTHOR_VM_BIND, false,
@@ -318,6 +325,8 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_bo_sync, ops.stride, 16) }, EINVAL },
 	{ "BO_SYNC ops wild", DRM_IOCTL_PANTHOR_BO_SYNC, false,
 	  { C(ARG, drm_panthor_bo_sync, ops.array, WILD) }, EFAULT },
+	{ "BO_SYNC ops count over INT_MAX bytes", DRM_IOCTL_PANTHOR_BO_SYNC, false,
+	  { C(ARG, drm_panthor_bo_sync, ops.count, 0xfffffff0u) }, ENOMEM },
 	{ "BO_SYNC unknown type", DRM_IOCTL_PANTHOR_BO_SYNC, false,
 	  { C(BOSYNC, drm_panthor_bo_sync_op, type, 2) }, EINVAL },
 	{ "BO_SYNC unknown BO", DRM_IOCTL_PANTHOR_BO_SYNC, false,
