@@ -1062,6 +1062,9 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM) {
 		if (!may_block)
 			return 0;
+		/* Mapped in the VM this thread is restoring: refused after the wait anyway. */
+		if (panthor_vm_bo_in_restoring_vm(bo))
+			return 0;
 		/* GPU work still using the BO: wait up to 1 ms, then give up. */
 		if (dma_resv_wait_timeout(panthor_gem_resv(bo), DMA_RESV_USAGE_BOOKKEEP, false,
 					  EVICT_FENCE_TIMEOUT_NS) < 0)
