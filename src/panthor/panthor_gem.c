@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
- * DOC: buffer objects (the core VM_BIND needs)
+ * DOC: buffer objects, their CPU mappings, and reclaim
  *
  * Sub-resources with their own lifetimes, as panthor has had since it
  * stopped using gem_shmem (reference §4.2, §4.3):
  *
  *   backing   frames from the device's budget, allocated on first need
- *             (pin, sg table, CPU access), released only when the BO is
- *             freed (the GEM issue adds eviction). pin_count says the
- *             backing must stay; dropping it to 0 frees nothing.
+ *             (pin, vmap, CPU fault, sg table, swap-in), released only by
+ *             eviction or when the BO is freed. pin_count says the backing
+ *             must stay; dropping it to 0 frees nothing.
  *   dmap      the sg table: the backing's segments, contiguous frames
- *             merged, built on first need and kept until the BO is freed.
+ *             merged, built on first need, kept until eviction or free.
+ *   cmap      the kernel vmap (a use count; each use pins) and the user
+ *             CPU mappings (mm_cpumap ranges faulted in by
+ *             panthor_gem_cpu_fault(), zapped by eviction).
  *
- * Both change only under the BO's reservation lock, and a field that means
+ * All change only under the BO's reservation lock, and a field that means
  * "present" is assigned only once the resource is complete: a failed
- * allocation leaves NULL, never an error value (seed 001's bug).
+ * allocation leaves NULL, never an error value (seed 001's bug). Teardown
+ * goes vmap -> sg table -> pages.
+ *
+ * Reclaim: five states recomputed at every transition, device LRUs and one
+ * list per VM for BOs mapped in that VM only, a shrinker registered with
+ * the budget whose stages go from cheap (unused, CPU-mapped: never waiting)
+ * to dear (per-VM, then shared GPU-mapped: waiting briefly for fences),
+ * trylocks wherever it meets the submit path, eviction to swap and lazy
+ * restore (docs/gem.md has the whole story).
  *
  * Backing layout. A BO of size S gets floor(S / 2 MiB) chunks of 2 MiB
  * (buddy order 9, physically contiguous and 2 MiB aligned, so the page
