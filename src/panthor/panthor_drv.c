@@ -252,8 +252,13 @@ API_EXPORT void pantomime_device_destroy(struct pantomime_device *dev)
 	if (!dev)
 		return;
 	U_WARN_ON(dev->nr_files);
-	/* Closed dma-buf descriptors still hold their BOs until collected. */
+	/*
+	 * Closed dma-buf descriptors still hold their BOs until collected; open
+	 * ones lose their buffer (the kernel would keep the driver alive).
+	 */
 	dma_buf_gc();
+	if (dma_buf_revoke(dev->ptdev))
+		u_warn(MOD, "device destroyed with dma-buf descriptors of its BOs still open");
 	panthor_device_destroy(dev->ptdev);
 	pthread_mutex_destroy(&dev->lock);
 	u_free(dev->files);
@@ -321,6 +326,7 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 		panthor_gem_put(file->offs[i].bo);
 	u_free(file->offs);
 	panthor_file_close(file->pfile);
+	dma_buf_gc();	/* buffers whose descriptors were closed: their BOs go now */
 	pthread_mutex_destroy(&file->lock);
 	u_free(file);
 }

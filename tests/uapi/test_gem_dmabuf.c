@@ -400,3 +400,21 @@ T_TEST(bo_rules, "gem/uapi/bo-create-zeroed-offsets-label")
 	side_close(&a);
 	T_ASSERT_EQ_INT(dma_buf_gc() + dma_buf_count(), 0);
 }
+
+/* A device destroyed while a descriptor of its BO is still open: no crash, no leak. */
+T_TEST(revoked_on_destroy, "gem/dmabuf/device-destroyed-with-open-descriptor")
+{
+	struct side a, b;
+	uint32_t h, hb;
+	int fd;
+
+	side_open(&a);
+	side_open(&b);
+	h = bo_create(&a, 4096, 0);
+	T_ASSERT_OK(export(&a, h, DRM_CLOEXEC, &fd));
+	side_close(&a);
+	T_ASSERT(!pantomime_fd_is_ours(fd));
+	T_ASSERT_ERRNO(import(&b, fd, &hb), EINVAL);
+	close(fd);
+	side_close(&b);
+}
