@@ -892,6 +892,8 @@ void *panthor_gem_cpumap_addr(const struct panthor_gem_cpumap *m)
 	return mm_cpumap_addr(m->map);
 }
 
+static int cpumap_zap_locked(struct panthor_gem_cpumap *m);
+
 int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages)
 {
 	struct dma_resv *resv = panthor_gem_resv(m->bo);
@@ -912,11 +914,8 @@ int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint6
 	}
 	for (uint64_t p = first; p < first + npages; p++)
 		m->gone[p / 64] |= 1ull << (p % 64);
-	if (mm_cpumap_can_zap(m->map))
-		ret = mm_cpumap_zap_range(m->map, first, npages);
-	else
-		mprotect((uint8_t *)mm_cpumap_addr(m->map) + first * SZ_4K, npages * SZ_4K,
-			 PROT_NONE);
+	/* Really unmapped: the user may map something else there. */
+	ret = mm_cpumap_release_range(m->map, first, npages);
 	dma_resv_unlock(resv);
 	u_free(gone);
 	return ret;
@@ -933,7 +932,7 @@ void panthor_gem_munmap(struct panthor_gem_cpumap *m)
 	/* From here the handler refuses the mapping, and eviction no longer sees it. */
 	m->dead = true;
 	if (mm_cpumap_can_zap(m->map))
-		U_WARN_ON(mm_cpumap_zap(m->map));
+		U_WARN_ON(cpumap_zap_locked(m));
 	u_list_del(&m->link);
 	bo->cmap.mmap_count--;
 	if (m->nozap)
@@ -946,6 +945,29 @@ void panthor_gem_munmap(struct panthor_gem_cpumap *m)
 	panthor_gem_put(bo);
 }
 
+/* Zap @m, leaving alone the pages the user unmapped (resv held). */
+static int cpumap_zap_locked(struct panthor_gem_cpumap *m)
+{
+	if (!m->gone)
+		return mm_cpumap_zap(m->map);
+	for (uint64_t i = 0; i < m->npages;) {
+		uint64_t n = 0;
+		int ret;
+
+		while (i + n < m->npages && !page_gone(m, i + n))
+			n++;
+		if (n) {
+			ret = mm_cpumap_zap_range(m->map, i, n);
+			if (ret)
+				return ret;
+		}
+		i += n;
+		while (i < m->npages && page_gone(m, i))
+			i++;
+	}
+	return 0;
+}
+
 /* Zap every user CPU mapping of @bo (resv held). Return: 0, or the error of the first that failed. */
 static int cpumaps_zap_locked(struct panthor_gem_object *bo)
 {
@@ -956,7 +978,7 @@ static int cpumaps_zap_locked(struct panthor_gem_object *bo)
 
 		if (!m->map)
 			continue;	/* being created with userfaultfd: nothing mapped yet */
-		ret = mm_cpumap_zap(m->map);
+		ret = cpumap_zap_locked(m);
 		if (ret)
 			return ret;
 	}

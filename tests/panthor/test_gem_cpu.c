@@ -135,13 +135,28 @@ T_TEST(mmap_states, "gem/cpu/mmap-states")
 	T_ASSERT_EQ_INT(mmap_count(bo), 1);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_MMAPPED);
 
-	/* Partial munmap: those pages are gone for good (the handler refuses them). */
+	/* Partial munmap: those pages are gone for good (the handler refuses them)... */
 	T_ASSERT_OK(panthor_gem_munmap_range(m, 1, 1));
 	T_ASSERT_ERRNO(mm_cpumap_handle_fault(m->map, (uint8_t *)w + 4096, true), EFAULT);
 	T_ASSERT_ERRNO(panthor_gem_munmap_range(m, 512, 1), EINVAL);
+	/* ...and really unmapped: what the user maps there survives evictions and munmap. */
+	{
+		uint64_t *mine = mmap((uint8_t *)w + 4096, 4096, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		T_ASSERT_EQ_PTR(mine, (uint8_t *)w + 4096);
+		mine[3] = 0x7777;
+		T_ASSERT_EQ_U64(w[0], pt_word(5, 0));
+		T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, false), 512);
+		T_ASSERT_EQ_U64(mine[3], 0x7777);
+		T_ASSERT_EQ_U64(w[1024], pt_word(5, 1024 * 8));
+		T_ASSERT_OK(mm_cpumap_validate(m->map));
+		panthor_gem_munmap(m);
+		T_ASSERT_EQ_U64(mine[3], 0x7777);
+		munmap(mine, 4096);
+	}
 
 	/* Last munmap: back to UNUSED. */
-	panthor_gem_munmap(m);
 	T_ASSERT_EQ_INT(mmap_count(bo), 0);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNUSED);
 	panthor_gem_put(bo);
