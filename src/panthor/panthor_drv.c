@@ -1224,10 +1224,11 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 			/*
 			 * Write-combined mappings and a size of 0 are no-ops
 			 * (§1.6); a cached mapping is flushed segment by segment
-			 * upstream, which the model's coherent CPU reduces to a
-			 * full barrier.
+			 * upstream, which the model's CPU (one coherent view)
+			 * reduces to taking and dropping the BO's lock.
 			 */
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			dma_resv_lock(panthor_gem_resv(bo), NULL);
+			dma_resv_unlock(panthor_gem_resv(bo));
 		}
 		panthor_gem_put(bo);
 	}
