@@ -1632,6 +1632,35 @@ API_EXPORT int pantomime_fd_ioctl(int fd, unsigned long request, void *arg)
 	return dma_buf_ioctl(fd, request, arg);
 }
 
+API_EXPORT int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset,
+				 void **out)
+{
+	struct dma_buf *buf = dma_buf_get(fd);
+	struct panthor_gem_object *bo;
+	int err;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf) == -EBADF ? -EBADF : -ENODEV;
+	bo = buf->priv;
+	len = (len + PAGE_4K - 1) & ~(size_t)(PAGE_4K - 1);
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) {
+		u_err(MOD, "dma-buf mmap: private (copy-on-write) mappings are refused");
+		err = -EINVAL;
+	} else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		u_err(MOD, "dma-buf mmap: MAP_FIXED is not supported");
+		err = -EINVAL;
+	} else if (!len || (offset & (PAGE_4K - 1)) || offset > bo->size ||
+		   len > bo->size - offset) {
+		u_err(MOD, "dma-buf mmap: 0x%zx bytes at 0x%llx outside the buffer (0x%llx)", len,
+		      (unsigned long long)offset, (unsigned long long)bo->size);
+		err = -EINVAL;
+	} else {
+		err = map_bo(bo, offset, len, prot, out);
+	}
+	dma_buf_put(buf);
+	return err;
+}
+
 API_EXPORT bool pantomime_fd_is_ours(int fd)
 {
 	return dma_buf_is_dma_buf(fd);
