@@ -103,6 +103,7 @@ struct panthor_gem_vm_lru {
  * @all: every BO of the device (reclaim.all_node), for the gems table.
  * @shrinker: registered with the device's budget.
  * @stats: counters (atomics).
+ * @retries: scans in a row that freed nothing while pages remained (atomic).
  */
 struct panthor_gem_reclaim {
 	struct u_mutex lock;
@@ -112,6 +113,7 @@ struct panthor_gem_reclaim {
 	struct u_list all;
 	struct mm_shrinker shrinker;
 	struct panthor_gem_stats stats;
+	uint32_t retries;
 };
 
 static U_LOCK_CLASS(panthor_gem_lru_class, "panthor_gem_lru");
@@ -188,7 +190,7 @@ static enum panthor_gem_reclaim_state compute_state_locked(struct panthor_gem_ob
 		return PANTHOR_GEM_UNRECLAIMABLE;
 	if (bo->cmap.nozap_count)
 		return PANTHOR_GEM_UNRECLAIMABLE;
-	vms = panthor_gem_mapped_vms_locked(bo, vl);
+	vms = panthor_gem_mapped_vms_locked(bo, vl, &bo->reclaim.gpu_vas);
 	if (vms == 1)
 		return PANTHOR_GEM_GPU_MAPPED_SINGLE_VM;
 	if (vms > 1)
@@ -204,8 +206,9 @@ static void lru_link_locked(struct panthor_gem_reclaim *r, struct panthor_gem_ob
 		u_list_add_tail(&bo->reclaim.lru_node, &vl->lru);
 		vl->pages += bo->size / SZ_4K;
 		bo->reclaim.vm_lru = vl;
+		/* A VM new to the list goes first: idle VMs are scanned first (§1.8). */
 		if (u_list_empty(&vl->node))
-			u_list_add_tail(&vl->node, &r->vms);
+			u_list_add(&vl->node, &r->vms);
 	} else {
 		/* A VM without a list (going away): the shared list takes the BO. */
 		if (st == PANTHOR_GEM_GPU_MAPPED_SINGLE_VM)
@@ -1100,8 +1103,12 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	 */
 	if (cpumaps_zap_locked(bo))
 		goto err_free_slots;
-	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM &&
-	    panthor_vm_evict_bo_locked(bo))
+	/*
+	 * Every VM with a VA of the BO, evicted vm_bos included: an aborted
+	 * eviction may have left some of their pages mapped (mapped VAs
+	 * only are unmapped, so this is cheap when nothing is left).
+	 */
+	if (bo->reclaim.gpu_vas && panthor_vm_evict_bo_locked(bo))
 		goto err_free_slots;	/* busy VM: what was unmapped is re-mapped by the next job */
 	swap_copy(bo, slots, true);
 	sg_table_free(bo->dmap.sgt);
@@ -1267,6 +1274,14 @@ static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *s
 	if (sc->may_block && freed < sc->nr_to_scan)
 		freed += scan_list(r, PANTHOR_GEM_GPU_MAPPED_SHARED, sc->nr_to_scan - freed, true,
 				   &sc->nr_scanned);
+	/*
+	 * Nothing freed although pages remain (all busy or contended): say
+	 * "try again" (0) twice in a row before giving up (MM_SHRINK_STOP).
+	 */
+	if (!freed && gem_shrinker_count(r, sc) &&
+	    __atomic_fetch_add(&r->retries, 1, __ATOMIC_RELAXED) < 2)
+		return 0;
+	__atomic_store_n(&r->retries, 0, __ATOMIC_RELAXED);
 	return freed ? freed : MM_SHRINK_STOP;
 }
 

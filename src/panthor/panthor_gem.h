@@ -145,7 +145,9 @@ struct panthor_gem_chunk {
  *           @reclaim.on_lru, @reclaim.vm_lru (the VM list a SINGLE_VM BO
  *           is on, NULL on a device list), @reclaim.all_node (the device's
  *           list of every BO, for the gems table), @reclaim.resident
- *           (has pages; a copy for the gems table) and
+ *           (has pages; a copy for the gems table), @reclaim.gpu_vas (some
+ *           VM has a VA of the BO, evicted or not: written under the resv
+ *           by the state computation, read by eviction) and
  *           @reclaim.lru (the list it is on: its state,
  *           or UNUSED after an unmap hint) under the LRU lock only.
  */
@@ -193,6 +195,7 @@ struct panthor_gem_object {
 		struct panthor_gem_vm_lru *vm_lru;	/* @reclaim.vm_lru */
 		struct u_list all_node;			/* @reclaim.all_node */
 		bool resident;				/* @reclaim.resident */
+		bool gpu_vas;				/* @reclaim.gpu_vas */
 	} reclaim;
 	struct {
 		uint32_t *slots;			/* @swap.slots */
