@@ -950,3 +950,41 @@ T_TEST(map_wc, "gem/uapi/should-map-wc")
 	panthor_gem_put(wc);
 	pt_fini(&t);
 }
+
+/* A CPU fault brings an evicted GPU-mapped BO back as MMAPPED (its vm_bo stays evicted). */
+T_TEST(cpu_after_gpu_evict, "gem/reclaim/cpu-fault-after-gpu-eviction")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_gem_object *bo;
+	struct panthor_gem_cpumap *m;
+	struct pt t;
+	uint32_t vm, h;
+
+	need_uffd();
+	pt_init(&t, &cfg);
+	vm = pt_vm_create(&t);
+	h = pt_bo_create(&t, 2 * MiB, 0);
+	pt_bo_fill(&t, h, 4);
+	T_ASSERT_OK(pt_map(&t, vm, h, 0, VA_BASE, 2 * MiB));
+	bo = pt_bo(&t, h);
+	m = map_bo(bo, 0, 2 * MiB);
+	T_ASSERT_EQ_U64(words(m)[9], pt_word(4, 72));
+	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, true), 512);
+
+	T_ASSERT_EQ_U64(words(m)[10], pt_word(4, 80));	/* the CPU fault swaps in */
+	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_MMAPPED);
+	/* Cheap again: a non-blocking scan evicts it (the GPU side is unmapped already). */
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, false), 512);
+	T_ASSERT(panthor_gem_is_evicted(bo));
+	pt_validate(&t, vm);
+	/* A job brings it back and maps it again. */
+	pt_expect_word(&t, vm, VA_BASE + 88, pt_word(4, 88));
+	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
+	T_ASSERT_EQ_U64(words(m)[11], pt_word(4, 88));
+	pt_validate(&t, vm);
+	panthor_gem_munmap(m);
+	panthor_gem_put(bo);
+	pt_expect_no_violation(&t);
+	pt_fini(&t);
+}
