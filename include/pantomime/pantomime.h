@@ -132,6 +132,21 @@ int pantomime_munmap(void *addr, size_t len);
  */
 int pantomime_fd_ioctl(int fd, unsigned long request, void *arg);
 
+/**
+ * pantomime_fd_mmap() - mmap() of a dma-buf descriptor from
+ * DRM_IOCTL_PRIME_HANDLE_TO_FD: a CPU mapping of the buffer, as the BO's own
+ * mmap gives (unmap it with pantomime_munmap()).
+ * @fd: the descriptor.
+ * @len: bytes (rounded up to 4 KiB).
+ * @prot: PROT_READ, optionally | PROT_WRITE.
+ * @flags: MAP_SHARED (MAP_PRIVATE and MAP_FIXED are refused).
+ * @offset: byte offset in the buffer, 4 KiB aligned.
+ * @out: the mapping's address.
+ * Return: 0, -EBADF (@fd not open), -ENODEV (@fd is not a dma-buf),
+ * -EINVAL (range beyond the buffer, bad flags), -ENOMEM.
+ */
+int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset, void **out);
+
 /** pantomime_fd_is_ours() - Return: @fd is a descriptor pantomime_fd_ioctl() serves (a dma-buf). */
 bool pantomime_fd_is_ours(int fd);
 

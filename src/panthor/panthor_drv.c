@@ -281,8 +281,13 @@ API_EXPORT void pantomime_device_destroy(struct pantomime_device *dev)
 	if (!dev)
 		return;
 	U_WARN_ON(dev->nr_files);
-	/* Closed dma-buf descriptors still hold their BOs until collected. */
+	/*
+	 * Closed dma-buf descriptors still hold their BOs until collected; open
+	 * ones lose their buffer (the kernel would keep the driver alive).
+	 */
 	dma_buf_gc();
+	if (dma_buf_revoke(dev->ptdev))
+		u_warn(MOD, "device destroyed with dma-buf descriptors of its BOs still open");
 	panthor_device_destroy(dev->ptdev);
 	pthread_mutex_destroy(&dev->lock);
 	u_free(dev->files);
@@ -361,6 +366,7 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 		panthor_gem_put(file->offs[i].bo);
 	u_free(file->offs);
 	panthor_file_close(file->pfile);
+	dma_buf_gc();	/* buffers whose descriptors were closed: their BOs go now */
 	pthread_mutex_destroy(&file->lock);
 	u_free(file);
 }
@@ -1423,13 +1429,11 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 			/*
 			 * Write-combined mappings and a size of 0 are no-ops
 			 * (§1.6); a cached mapping is flushed segment by segment
-			 * upstream, which the model's coherent CPU reduces to a
-			 * full barrier. (ThreadSanitizer cannot model a
-			 * standalone fence, and the build refuses one there.)
+			 * upstream, which the model's CPU (one coherent view)
+			 * reduces to taking and dropping the BO's lock.
 			 */
-#ifndef __SANITIZE_THREAD__
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
+			dma_resv_lock(panthor_gem_resv(bo), NULL);
+			dma_resv_unlock(panthor_gem_resv(bo));
 		}
 		panthor_gem_put(bo);
 	}
@@ -1960,6 +1964,35 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 API_EXPORT int pantomime_fd_ioctl(int fd, unsigned long request, void *arg)
 {
 	return dma_buf_ioctl(fd, request, arg);
+}
+
+API_EXPORT int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset,
+				 void **out)
+{
+	struct dma_buf *buf = dma_buf_get(fd);
+	struct panthor_gem_object *bo;
+	int err;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf) == -EBADF ? -EBADF : -ENODEV;
+	bo = buf->priv;
+	len = (len + PAGE_4K - 1) & ~(size_t)(PAGE_4K - 1);
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) {
+		u_err(MOD, "dma-buf mmap: private (copy-on-write) mappings are refused");
+		err = -EINVAL;
+	} else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		u_err(MOD, "dma-buf mmap: MAP_FIXED is not supported");
+		err = -EINVAL;
+	} else if (!len || (offset & (PAGE_4K - 1)) || offset > bo->size ||
+		   len > bo->size - offset) {
+		u_err(MOD, "dma-buf mmap: 0x%zx bytes at 0x%llx outside the buffer (0x%llx)", len,
+		      (unsigned long long)offset, (unsigned long long)bo->size);
+		err = -EINVAL;
+	} else {
+		err = map_bo(bo, offset, len, prot, out);
+	}
+	dma_buf_put(buf);
+	return err;
 }
 
 API_EXPORT bool pantomime_fd_is_ours(int fd)

@@ -1066,12 +1066,14 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 	 * mappings alone, so what we restore below stays mapped until the end.
 	 */
 	vm_jobs_add(vm, 1);
-	panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	u_mutex_lock(&vm->restore_lock);
 	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
 	restoring_vm = NULL;
 	u_mutex_unlock(&vm->restore_lock);
+	/* Active now (restored BOs included): the most recently used VM. */
+	if (!ret)
+		panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	if (!ret)
 		ret = panthor_vm_active(vm);
 	if (ret) {
@@ -1804,16 +1806,20 @@ static unsigned int bo_mapped_vm_bos(struct panthor_gem_object *bo, struct gpuvm
 }
 
 unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
-					   struct panthor_gem_vm_lru **single)
+					   struct panthor_gem_vm_lru **single, bool *any_va)
 {
 	struct panthor_vm *first = NULL;
 	struct gpuvm_bo *vm_bo;
 	unsigned int n = 0;
 
 	*single = NULL;
+	*any_va = false;
 	gpuvm_gem_lock(&bo->base);
 	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
 		if (u_list_empty(&vm_bo->vas))
+			continue;
+		*any_va = true;
+		if (gpuvm_bo_is_evicted(vm_bo))
 			continue;
 		if (!n++)
 			first = to_panthor_vm(vm_bo->vm);

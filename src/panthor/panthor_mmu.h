@@ -624,14 +624,19 @@ phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned in
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo);
 
 /**
- * panthor_gem_mapped_vms_locked() - the VMs with a VA of @bo.
+ * panthor_gem_mapped_vms_locked() - the VMs that GPU-map @bo: those with a
+ * VA of it whose vm_bo is not evicted (reference shrinker.md §1.8: a CPU
+ * touch of an evicted BO makes it MMAPPED, not GPU-mapped).
  * @bo: the BO; its resv is held.
  * @single: when exactly one VM maps @bo, receives that VM's reclaim list
  *          with a user reference (the caller drops it with
  *          panthor_gem_vm_lru_put()); NULL otherwise.
+ * @any_va: set when some VM has a VA of @bo, evicted or not (eviction must
+ *          then go through the VMs: an aborted eviction may have left
+ *          pages mapped).
  * Return: the number of such VMs.
  */
 unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
-					   struct panthor_gem_vm_lru **single);
+					   struct panthor_gem_vm_lru **single, bool *any_va);
 
 #endif
