@@ -45,6 +45,8 @@ enum pantomime_checker_mode {
  * @checker: protocol checker mode.
  * @fault_spec: allocation fault-injection spec (the PANTOMIME_FAULT syntax), or NULL.
  * @coherent: model an IO-coherent GPU (default false, as on RK3588).
+ * @job_timeout_ms: how long a GPU job may run before its group is declared
+ *                  TIMEDOUT (0: panthor's 5000 ms).
  */
 struct pantomime_config {
 	uint64_t memory_bytes;
@@ -53,6 +55,7 @@ struct pantomime_config {
 	enum pantomime_checker_mode checker;
 	const char *fault_spec;
 	bool coherent;
+	uint32_t job_timeout_ms;
 };
 
 /** pantomime_config_default() - fill @cfg with the defaults. */
@@ -61,7 +64,8 @@ void pantomime_config_default(struct pantomime_config *cfg);
 /**
  * pantomime_config_from_env() - apply PANTOMIME_MEMORY, PANTOMIME_SWAP
  * (sizes such as 512M, 2G), PANTOMIME_TLB, PANTOMIME_CHECKER
- * (off|count|abort), PANTOMIME_FAULT and PANTOMIME_COHERENT (0|1) on top of @cfg.
+ * (off|count|abort), PANTOMIME_FAULT, PANTOMIME_COHERENT (0|1) and
+ * PANTOMIME_JOB_TIMEOUT_MS (milliseconds, 0: the default) on top of @cfg.
  *
  * Return: 0, or -EINVAL naming the bad variable in the log (@cfg is then
  * left as it was).
@@ -115,6 +119,37 @@ int pantomime_mmap(struct pantomime_file *file, void *addr, size_t len, int prot
  * Return: 0, or -EINVAL if the range is not one of ours.
  */
 int pantomime_munmap(void *addr, size_t len);
+/**
+ * pantomime_fd_ioctl() - an ioctl on a file descriptor pantomime created
+ * that is not a DRM file: a dma-buf from DRM_IOCTL_PRIME_HANDLE_TO_FD
+ * (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
+ * DMA_BUF_IOCTL_SYNC of linux/dma-buf.h).
+ * @fd: the descriptor.
+ * @request: the request.
+ * @arg: the argument in the caller's memory.
+ * Return: 0 or a negative errno: -EBADF (@fd not open), -ENOTTY (@fd is not
+ * one of pantomime's, or an unknown request), -EINVAL, -EFAULT, -ENOMEM.
+ */
+int pantomime_fd_ioctl(int fd, unsigned long request, void *arg);
+
+/**
+ * pantomime_fd_mmap() - mmap() of a dma-buf descriptor from
+ * DRM_IOCTL_PRIME_HANDLE_TO_FD: a CPU mapping of the buffer, as the BO's own
+ * mmap gives (unmap it with pantomime_munmap()).
+ * @fd: the descriptor.
+ * @len: bytes (rounded up to 4 KiB).
+ * @prot: PROT_READ, optionally | PROT_WRITE.
+ * @flags: MAP_SHARED (MAP_PRIVATE and MAP_FIXED are refused).
+ * @offset: byte offset in the buffer, 4 KiB aligned.
+ * @out: the mapping's address.
+ * Return: 0, -EBADF (@fd not open), -ENODEV (@fd is not a dma-buf),
+ * -EINVAL (range beyond the buffer, bad flags), -ENOMEM.
+ */
+int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset, void **out);
+
+/** pantomime_fd_is_ours() - Return: @fd is a descriptor pantomime_fd_ioctl() serves (a dma-buf). */
+bool pantomime_fd_is_ours(int fd);
+
 /** pantomime_is_mapping() - Return: true if [@addr, @addr+@len) overlaps a pantomime mapping. */
 bool pantomime_is_mapping(const void *addr, size_t len);
 
@@ -175,6 +210,16 @@ struct pantomime_stats {
 
 /** pantomime_get_stats() - fill @st from @dev. */
 void pantomime_get_stats(struct pantomime_device *dev, struct pantomime_stats *st);
+
+/**
+ * pantomime_shrink() - the shrink control: run one scan of the BO shrinker
+ * asking for @nr_pages pages, as memory pressure would (GPU-mapped BOs
+ * included, waiting briefly for their GPU work).
+ * @dev: the device.
+ * @nr_pages: pages (4 KiB) wanted.
+ * Return: pages freed (0 without swap).
+ */
+unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages);
 
 /**
  * struct pantomime_trace_event - one trace event of the driver or the model.

@@ -81,6 +81,7 @@
 #include "gpuvm/gpuvm.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_gpu.h"
 #include "panthor/panthor_regs.h"
 #include "uapi/drm/panthor_drm.h"
@@ -119,6 +120,7 @@
 
 static U_LOCK_CLASS(panthor_vm_op_lock_class, "panthor_vm_op_lock");
 static U_LOCK_CLASS(panthor_vm_restore_class, "panthor_vm_restore");
+static U_LOCK_CLASS(panthor_vm_heaps_class, "panthor_vm_heaps");
 static U_LOCK_CLASS(panthor_mmu_slots_class, "panthor_mmu_slots");
 static U_LOCK_CLASS(panthor_pt_pool_class, "panthor_pt_pool");
 static U_LOCK_CLASS(panthor_vm_kernel_va_class, "panthor_vm_kernel_va");
@@ -214,6 +216,7 @@ struct panthor_vm_bind_job {
  * @resv: the reservation object shared with the VM's private BOs; its
  *        fences include every async bind job (BOOKKEEP).
  * @pgtbl: the page table.
+ * @reclaim_lru: the list of this VM's GPU_MAPPED_SINGLE_VM BOs (panthor_gem.c).
  * @memattr: AS_MEMATTR value.
  * @for_mcu: the MCU VM.
  * @id: device-unique id.
@@ -227,6 +230,9 @@ struct panthor_vm_bind_job {
  *        the mappings of a VM with jobs alone.
  * @restore_lock: one walker of the evict list at a time (job begin), lock
  *                class "panthor_vm_restore".
+ * @heaps_lock: protects @heap_pool (lock class "panthor_vm_heaps").
+ * @heap_pool: the VM's tiler heaps (panthor_heap.c), NULL until the first
+ *             TILER_HEAP_CREATE and after VM_DESTROY.
  * @as: address-space state.
  * @as.id: the slot, -1 if none. Written under the slots lock; read under
  *         it, or by a holder of an active count (stable then).
@@ -268,6 +274,7 @@ struct panthor_vm {
 	struct panthor_device *ptdev;
 	struct dma_resv resv;
 	struct pgtable *pgtbl;
+	struct panthor_gem_vm_lru *reclaim_lru;
 	uint64_t memattr;
 	bool for_mcu;
 	uint32_t id;
@@ -277,6 +284,8 @@ struct panthor_vm {
 	struct panthor_vm_op_ctx *op_ctx;
 	uint32_t jobs;
 	struct u_mutex restore_lock;
+	struct u_mutex heaps_lock;
+	struct panthor_heap_pool *heap_pool;
 
 	struct {
 		int id;
@@ -1022,11 +1031,28 @@ void panthor_vm_idle(struct panthor_vm *vm)
 	u_mutex_unlock(&mmu->as.slots_lock);
 }
 
+/*
+ * The VM whose evicted BOs this thread is restoring (under its restore_lock,
+ * with a job hold on it): reclaim on this thread must not wait for that VM's
+ * BOs, whose eviction the hold refuses anyway.
+ */
+static __thread struct panthor_vm *restoring_vm;
+
 static void vm_jobs_add(struct panthor_vm *vm, int d)
 {
 	u_mutex_lock(&vm->op_lock);
 	vm->jobs += (uint32_t)d;
 	u_mutex_unlock(&vm->op_lock);
+}
+
+void panthor_vm_jobs_hold(struct panthor_vm *vm)
+{
+	vm_jobs_add(vm, 1);
+}
+
+void panthor_vm_jobs_release(struct panthor_vm *vm)
+{
+	vm_jobs_add(vm, -1);
 }
 
 int panthor_vm_job_begin(struct panthor_vm *vm)
@@ -1041,8 +1067,13 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 	 */
 	vm_jobs_add(vm, 1);
 	u_mutex_lock(&vm->restore_lock);
+	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	restoring_vm = NULL;
 	u_mutex_unlock(&vm->restore_lock);
+	/* Active now (restored BOs included): the most recently used VM. */
+	if (!ret)
+		panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	if (!ret)
 		ret = panthor_vm_active(vm);
 	if (ret) {
@@ -1774,14 +1805,28 @@ static unsigned int bo_mapped_vm_bos(struct panthor_gem_object *bo, struct gpuvm
 	return n;
 }
 
-unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo)
+unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
+					   struct panthor_gem_vm_lru **single, bool *any_va)
 {
+	struct panthor_vm *first = NULL;
 	struct gpuvm_bo *vm_bo;
 	unsigned int n = 0;
 
+	*single = NULL;
+	*any_va = false;
 	gpuvm_gem_lock(&bo->base);
-	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base)
-		n += !u_list_empty(&vm_bo->vas);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (u_list_empty(&vm_bo->vas))
+			continue;
+		*any_va = true;
+		if (gpuvm_bo_is_evicted(vm_bo))
+			continue;
+		if (!n++)
+			first = to_panthor_vm(vm_bo->vm);
+	}
+	/* The vm_bo keeps the VM, hence its list, alive while the gpuva lock is held. */
+	if (n == 1)
+		*single = panthor_gem_vm_lru_get(bo->ptdev, first->reclaim_lru);
 	gpuvm_gem_unlock(&bo->base);
 	return n;
 }
@@ -1815,6 +1860,26 @@ static int vm_bo_unmap_all(struct panthor_vm *vm, struct gpuvm_bo *vm_bo)
 }
 
 #define EVICT_MAX_VMS 16u
+
+bool panthor_vm_bo_in_restoring_vm(struct panthor_gem_object *bo)
+{
+	struct panthor_vm *vm = restoring_vm;
+	struct gpuvm_bo *vm_bo;
+	bool found = false;
+
+	dma_resv_assert_held(panthor_gem_resv(bo));
+	if (!vm)
+		return false;
+	gpuvm_gem_lock(&bo->base);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (vm_bo->vm == &vm->base && !u_list_empty(&vm_bo->vas)) {
+			found = true;
+			break;
+		}
+	}
+	gpuvm_gem_unlock(&bo->base);
+	return found;
+}
 
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo)
 {
@@ -2329,6 +2394,11 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	vm = u_zalloc(sizeof(*vm));
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	vm->reclaim_lru = panthor_gem_vm_lru_create(ptdev);
+	if (!vm->reclaim_lru) {
+		u_free(vm);
+		return ERR_PTR(-ENOMEM);
+	}
 	vm->ptdev = ptdev;
 	vm->for_mcu = for_mcu;
 	vm->id = panthor_device_alloc_id(ptdev);
@@ -2339,6 +2409,7 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	dma_resv_init(&vm->resv);
 	u_mutex_init(&vm->op_lock, &panthor_vm_op_lock_class);
 	u_mutex_init(&vm->restore_lock, &panthor_vm_restore_class);
+	u_mutex_init(&vm->heaps_lock, &panthor_vm_heaps_class);
 	u_mutex_init(&vm->kernel_va.lock, &panthor_vm_kernel_va_class);
 	u_list_init(&vm->kernel_va.nodes);
 	vm->kernel_va.start = kernel_va_start;
@@ -2360,6 +2431,12 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 		.oas = ptdev->pa_bits,
 		.pgsize_bitmap = PGTABLE_PGSIZE_4K_2M,
 		.coherent_walk = ptdev->coherent,
+		/*
+		 * Holes are expected here (a remap or unmap over VAs the shrinker
+		 * unmapped): panthor_vm_unmap_pages() skips them and reports any
+		 * other early stop itself, as map errors are reported by their callers.
+		 */
+		.no_warn = true,
 		.ops = &panthor_pgtable_ops,
 		.cookie = vm,
 	};
@@ -2390,7 +2467,9 @@ err_free:
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
 	u_mutex_fini(&vm->restore_lock);
+	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
+	panthor_gem_vm_lru_release(ptdev, vm->reclaim_lru);
 	u_free(vm);
 	return ERR_PTR(ret);
 }
@@ -2434,7 +2513,9 @@ static void panthor_vm_free(struct gpuvm *gpuvm)
 	u_mutex_fini(&vm->kernel_va.lock);
 	u_mutex_fini(&vm->op_lock);
 	u_mutex_fini(&vm->restore_lock);
+	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
+	panthor_gem_vm_lru_release(ptdev, vm->reclaim_lru);
 	u_free(vm);
 }
 
@@ -2453,6 +2534,8 @@ void panthor_vm_put(struct panthor_vm *vm)
 
 void panthor_vm_destroy(struct panthor_vm *vm)
 {
+	struct panthor_heap_pool *pool;
+
 	if (!vm)
 		return;
 	__atomic_store_n(&vm->destroyed, true, __ATOMIC_RELEASE);
@@ -2463,6 +2546,13 @@ void panthor_vm_destroy(struct panthor_vm *vm)
 	dma_resv_lock(&vm->resv, NULL);
 	dma_resv_unlock(&vm->resv);
 	panthor_vm_wait_idle(vm);
+
+	/* The heaps' kernel BOs hold VM references: they go with the VM. */
+	u_mutex_lock(&vm->heaps_lock);
+	pool = vm->heap_pool;
+	vm->heap_pool = NULL;
+	u_mutex_unlock(&vm->heaps_lock);
+	panthor_heap_pool_destroy(pool);
 
 	if (panthor_vm_unmap_range(vm, vm->base.start, vm->base.range))
 		u_err(MOD, "%s: could not unmap everything at destruction", vm->name);
@@ -3203,6 +3293,26 @@ int panthor_vm_bind(struct panthor_file *pfile, uint32_t vm_id, uint32_t flags,
 	return ret;
 }
 
+struct panthor_heap_pool *panthor_vm_get_heap_pool(struct panthor_vm *vm, bool create)
+{
+	struct panthor_heap_pool *pool;
+
+	u_mutex_lock(&vm->heaps_lock);
+	if (!vm->heap_pool && create && !__atomic_load_n(&vm->destroyed, __ATOMIC_ACQUIRE)) {
+		pool = panthor_heap_pool_create(vm->ptdev, vm);
+		if (IS_ERR(pool)) {
+			u_mutex_unlock(&vm->heaps_lock);
+			return pool;
+		}
+		vm->heap_pool = pool;
+	}
+	pool = panthor_heap_pool_get(vm->heap_pool);
+	u_mutex_unlock(&vm->heaps_lock);
+	if (!pool)
+		return ERR_PTR(create ? -EINVAL : -ENOENT);
+	return pool;
+}
+
 /* ---- GPU job submission ------------------------------------------------------------ */
 
 int panthor_vm_restore(struct panthor_vm *vm)
@@ -3248,10 +3358,19 @@ int panthor_vm_submit_lock(struct panthor_vm *vm, struct panthor_vm_submit *sub,
 
 	memset(sub, 0, sizeof(*sub));
 	sub->vm = vm;
+	/*
+	 * Count the submission as a job before restoring: the shrinker must not
+	 * evict what we restore before the jobs' own holds are taken (they are,
+	 * before panthor_vm_submit_unlock() drops this one).
+	 */
+	vm_jobs_add(vm, 1);
 	u_mutex_lock(&vm->restore_lock);
+	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	restoring_vm = NULL;
 	if (ret) {
 		u_mutex_unlock(&vm->restore_lock);
+		vm_jobs_add(vm, -1);
 		return ret;
 	}
 	drm_exec_init(&sub->exec, DRM_EXEC_INTERRUPTIBLE_WAIT | DRM_EXEC_IGNORE_DUPLICATES, 0);
@@ -3285,6 +3404,7 @@ void panthor_vm_submit_unlock(struct panthor_vm_submit *sub)
 {
 	drm_exec_fini(&sub->exec);
 	u_mutex_unlock(&sub->vm->restore_lock);
+	vm_jobs_add(sub->vm, -1);
 	for (uint32_t i = 0; i < sub->nr_bos; i++)
 		panthor_gem_put(sub->bos[i]);
 	u_free(sub->bos);

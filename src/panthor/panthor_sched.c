@@ -24,12 +24,21 @@
  *      running GPU work, and never pulls pages from under it), the jobs are
  *      queued, and the SIGNAL syncobjs get the last fence for their point.
  *
+ * From publication until it is freed a job counts in its VM's jobs
+ * (panthor_vm_jobs_hold()): the shrinker leaves the GPU mappings of a VM
+ * with queued or running jobs alone (its waiting stage waits for their
+ * fences first), so what step 2 restored is still mapped when the job starts.
+ * Restoring on the queue thread instead would allocate on the job's
+ * fence-signalling path, and its reclaim would wait for fences that only
+ * the stuck queue threads can signal.
+ *
  * Execution: each queue has a thread (created with the group). For each job
  * it waits for the dependencies (in slices, so a destroyed group does not
  * keep waiting), takes a free hardware queue slot, runs the validate step
- * again and makes the VM active (panthor_vm_job_begin(): a BO evicted
- * between submission and now is swapped back in, and the VM's AS cannot be
- * stolen while the job runs), then enters the fence-signalling section:
+ * again and makes the VM active (panthor_vm_job_begin(): the validate finds
+ * nothing to do unless a BO was evicted from another VM's view and re-bound
+ * here meanwhile, and the VM's AS cannot be stolen while the job runs),
+ * then enters the fence-signalling section:
  * it programs the slot's STREAM_BASE, STREAM_SIZE, AS and CONFIG registers,
  * rings DOORBELL and sleeps until the JOB interrupt reports the slot's end
  * (DONE, FAULT/UNSUPPORTED, TIMEOUT, STOPPED) or the job timeout passes, in
@@ -217,6 +226,7 @@ struct panthor_group_pool {
  * @latest_flush: recorded (the model has no caches to flush).
  * @fence: the job's fence (u_malloc'ed; initialised when armed).
  * @armed: @fence is initialised.
+ * @vm_held: the job counts in its VM's jobs (panthor_vm_jobs_hold()) until freed.
  * @deps: fences to wait for (references).
  * @nr_deps: entries of @deps.
  * @syncs: the job's syncs (copied).
@@ -231,6 +241,7 @@ struct panthor_job {
 	uint32_t latest_flush;
 	struct dma_fence *fence;
 	bool armed;
+	bool vm_held;
 	struct dma_fence **deps;
 	uint32_t nr_deps;
 	struct panthor_sync_op_args *syncs;
@@ -396,6 +407,8 @@ static void group_put(struct panthor_group *group)
 
 static void job_free(struct panthor_job *job)
 {
+	if (job->vm_held)
+		panthor_vm_jobs_release(job->group->vm);
 	for (uint32_t i = 0; i < job->nr_deps; i++)
 		dma_fence_put(job->deps[i]);
 	u_free(job->deps);
@@ -502,9 +515,11 @@ static int job_run_on_slot(struct panthor_sched *sched, struct panthor_job *job,
 	}
 }
 
+/* Run @job and free it, then signal its fence. */
 static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 {
 	struct panthor_group *group = job->group;
+	struct dma_fence *fence;
 	bool cookie, lost = false;
 	int ret = 0, as, slot = -1;
 
@@ -546,14 +561,22 @@ static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 	}
 	if (slot >= 0 && !lost)
 		slot_put(sched, (uint32_t)slot);
+	/*
+	 * Free the job before its fence signals, so that whoever waits for the
+	 * fence finds its resources released. The group reference it drops is
+	 * never the last one: GROUP_DESTROY holds one until it joined this thread.
+	 */
+	fence = dma_fence_get(job->fence);
+	job_free(job);
 	if (ret) {
-		dma_fence_set_error(job->fence, ret);
+		dma_fence_set_error(fence, ret);
 		stat_inc(&sched->stats.jobs_failed);
 	} else {
 		stat_inc(&sched->stats.jobs_done);
 	}
-	dma_fence_signal(job->fence);
+	dma_fence_signal(fence);
 	dma_fence_end_signalling(cookie);
+	dma_fence_put(fence);
 }
 
 static bool queue_ready(void *arg)
@@ -588,7 +611,6 @@ static void *queue_thread(void *arg)
 			continue;
 		}
 		job_run(sched, job);
-		job_free(job);
 	}
 	return NULL;
 }
@@ -1130,17 +1152,23 @@ static void job_update_signals(struct sched_submit *ctx, struct panthor_job *job
 	}
 }
 
-static void job_push(struct panthor_job *job)
+/* Queue @job; Return: false if the queue's thread is gone (the group was destroyed meanwhile). */
+static bool job_push(struct panthor_job *job)
 {
 	struct panthor_queue *queue = job->queue;
 
 	u_mutex_lock(&queue->lock);
+	if (queue->stop) {
+		u_mutex_unlock(&queue->lock);
+		return false;
+	}
 	dma_fence_put(queue->last_fence);
 	queue->last_fence = dma_fence_get(job->fence);
 	u_list_add_tail(&job->node, &queue->jobs);
 	__atomic_store_n(&queue->nr_jobs, queue->nr_jobs + 1, __ATOMIC_RELEASE);
 	u_mutex_unlock(&queue->lock);
 	panthor_waitqueue_wake_all(&queue->wq);
+	return true;
 }
 
 int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
@@ -1196,9 +1224,12 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 	/* 4. Nothing can fail now: publish the fences, queue the jobs in order. */
 	for (uint32_t i = 0; i < ctx.nr_jobs; i++) {
 		panthor_vm_submit_add_fence(&sub, ctx.jobs[i]->fence);
-		job_push(ctx.jobs[i]);
-		ctx.jobs[i] = NULL;
+		/* What step 2 restored stays mapped until the job is done. */
+		panthor_vm_jobs_hold(vm);
+		ctx.jobs[i]->vm_held = true;
 		stat_inc(&sched->stats.jobs_submitted);
+		if (job_push(ctx.jobs[i]))
+			ctx.jobs[i] = NULL;	/* the queue thread owns it now */
 	}
 	panthor_vm_submit_unlock(&sub);
 
@@ -1211,6 +1242,14 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 		} else {
 			drm_syncobj_replace_fence(sig->syncobj, sig->fence);
 		}
+	}
+	/* Jobs whose group was destroyed since they were checked: cancelled, as queued ones are. */
+	for (uint32_t i = 0; i < ctx.nr_jobs; i++) {
+		if (!ctx.jobs[i])
+			continue;
+		dma_fence_set_error(ctx.jobs[i]->fence, -ECANCELED);
+		dma_fence_signal(ctx.jobs[i]->fence);
+		stat_inc(&sched->stats.jobs_failed);
 	}
 
 out:

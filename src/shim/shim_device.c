@@ -5,8 +5,9 @@
  * One pantomime_device per process, created by the first open() of a fake
  * node from pantomime_config_default() + pantomime_config_from_env()
  * (PANTOMIME_MEMORY, PANTOMIME_SWAP, PANTOMIME_TLB, PANTOMIME_CHECKER,
- * PANTOMIME_FAULT, PANTOMIME_COHERENT). A bad variable makes every open of
- * the device fail with the same errno (EINVAL), after one message naming it.
+ * PANTOMIME_FAULT, PANTOMIME_COHERENT, PANTOMIME_JOB_TIMEOUT_MS). A bad
+ * variable makes every open of the device fail with the same errno (EINVAL),
+ * after one message naming it.
  *
  * ioctl: the kernel's drm_ioctl() copies the top-level argument struct in
  * (_IOC_WRITE: _IOC_SIZE bytes from the user; otherwise zeroes), runs the

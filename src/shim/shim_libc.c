@@ -352,8 +352,14 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_end(ap);
 	shim_ensure();
 	sf = shim_fd_get(fd);
-	if (likely(!sf))
+	if (likely(!sf)) {
+		/* dma-buf ioctls ('b') on a dma-buf pantomime exported. */
+		if (unlikely(_IOC_TYPE(request) == 'b') && pantomime_fd_is_ours(fd)) {
+			ret = pantomime_fd_ioctl(fd, request, arg);
+			return ret < 0 ? fail((int)-ret) : (int)ret;
+		}
 		return shim_real.ioctl(fd, request, arg);
+	}
 	ret = shim_ioctl(sf, request, arg);
 	shim_file_put(sf);
 	if (ret < 0)
@@ -373,6 +379,21 @@ static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t),
 		if (sf) {
 			p = shim_mmap(sf, addr, len, prot, flags, off);
 			shim_file_put(sf);
+			return p;
+		}
+		/* A dma-buf pantomime exported: its buffer, as the BO's mmap. */
+		if (unlikely(pantomime_fd_is_ours(fd))) {
+			int err = pantomime_fd_mmap(fd, len, prot, flags, (uint64_t)off, &p);
+
+			if (!err) {
+				err = shim_maps_add(p, len);
+				if (err)
+					pantomime_munmap(p, len);
+			}
+			if (err) {
+				errno = -err;
+				return MAP_FAILED;
+			}
 			return p;
 		}
 	}

@@ -16,6 +16,7 @@
 #include "dma/dma_fence.h"
 #include "dma/dma_resv.h"
 #include "dma/syncobj.h"
+#include "panthor/panthor_heap.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
@@ -348,6 +349,145 @@ T_TEST(resv, "sched/job-fence-in-vm-resv-bookkeep")
 	st_fini(&s);
 }
 
+T_TEST(reset, "sched/reset-abandons-stream-group-innocent")
+{
+	struct pt_config cfg = { .timeout_us = 10000 };
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	struct hw_queue_stats qs = { 0 };
+	uint32_t size, state, bo;
+	struct st s;
+
+	st_init(&s, &cfg);
+	sig.handle = syncobj(&s.t);
+	size = put_loop_stream(&s, 0);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, &sig, 1));
+	while (!qs.runs)
+		T_ASSERT_OK(hw_queue_stats(s.t.ptdev->hw, 0, &qs));
+	/* A map whose cache flush never completes takes the reset path. */
+	bo = pt_bo_create(&s.t, 4096, 0);
+	hw_knob_flush_never_completes(s.t.ptdev->hw, true);
+	T_ASSERT_ERRNO(pt_map(&s.t, s.vm, bo, 0, 0x800000, 4096), ETIMEDOUT);
+	T_ASSERT_EQ_INT(panthor_device_reset_count(s.t.ptdev), 1);
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), -ECANCELED);
+	state = group_state(&s, NULL);
+	T_ASSERT(state & DRM_PANTHOR_GROUP_STATE_INNOCENT);
+	T_ASSERT(!(state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT));
+	T_ASSERT_ERRNO(submit1(&s, 1, VA_CODE, size, NULL, 0), EINVAL);
+	pt_fini_ex(&s.t, true);
+}
+
+static bool evicted(struct pt *t, uint32_t h)
+{
+	struct panthor_gem_object *bo = pt_bo(t, h);
+	bool ev = panthor_gem_is_evicted(bo);
+
+	panthor_gem_put(bo);
+	return ev;
+}
+
+T_TEST(shrink, "sched/job-fence-blocks-eviction-until-done-then-validate-restores")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	uint32_t zero = 0, size2;
+	struct st s;
+	uint64_t release[] = {
+		csa_move48(0, VA_DATA + 0x1000),
+		csa_move32(2, 1),
+		csa_sync_set32(0, 2),
+	};
+	uint64_t insn[] = {
+		csa_move48(0, VA_DATA + 0x1000),
+		csa_move32(2, 0),
+		csa_sync_wait32(HW_CS_COND_GREATER, 0, 2),	/* until the CPU says go */
+		csa_move48(4, VA_DATA + 0x2000),
+		csa_move32(6, 0x55),
+		csa_store(6, 4, 1, 0),
+	};
+
+	st_init(&s, &cfg);
+	pt_bo_fill(&s.t, s.data, 7);
+	bo_write(&s.t, s.data, 0x1000, &zero, 4);
+	bo_write(&s.t, s.code, 0, insn, sizeof(insn));
+	bo_write(&s.t, s.code, 0x200, release, sizeof(release));
+	size2 = put_store_stream(&s, 0x100, 0x2008, 0x66);
+	sig.handle = syncobj(&s.t);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, sizeof(insn), &sig, 1));
+
+	/* The job runs (blocked in its SYNC_WAIT): its fence keeps both BOs in. */
+	panthor_gem_shrink(s.t.ptdev, 1 << 20, true);
+	T_ASSERT(!evicted(&s.t, s.data));
+	T_ASSERT(!evicted(&s.t, s.code));
+	/* Another queue releases the SYNC_WAIT (an atomic store, as the GPU does). */
+	T_ASSERT_OK(submit1(&s, 1, VA_CODE + 0x200, sizeof(release), NULL, 0));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT_OK(panthor_group_wait_idle(s.t.pfile, s.group));
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2000) & 0xffffffffu, 0x55ull);
+
+	/* Done: now they go to swap. */
+	T_ASSERT_GT_INT(panthor_gem_shrink(s.t.ptdev, 1 << 20, true), 0);
+	T_ASSERT(evicted(&s.t, s.data));
+	T_ASSERT(evicted(&s.t, s.code));
+
+	/* The next job restores them (validate) before it runs. */
+	T_ASSERT_OK(submit1(&s, 1, VA_CODE + 0x100, size2, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT(!evicted(&s.t, s.data));
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2008) & 0xffffffffu, 0x66ull);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x3000), pt_word(7, 0x3000));
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x2000) & 0xffffffffu, 0x55ull);
+	pt_validate(&s.t, s.vm);
+	st_fini(&s);
+}
+
+static const char *test_fence_name(struct dma_fence *f)
+{
+	(void)f;
+	return "test";
+}
+
+static const struct dma_fence_ops test_fence_ops = {
+	.get_driver_name = test_fence_name,
+	.get_timeline_name = test_fence_name,
+};
+
+T_TEST(shrink_queued, "sched/queued-job-fence-blocks-eviction")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_sync_op_args syncs[2] = {
+		{ .flags = SYNCOBJ_T }, { .flags = SYNCOBJ_T | SIGNAL },
+	};
+	struct drm_syncobj *dep;
+	struct dma_fence *f;
+	uint32_t size;
+	struct st s;
+
+	st_init(&s, &cfg);
+	pt_bo_fill(&s.t, s.data, 9);
+	size = put_store_stream(&s, 0, 0x10, 0x77);
+	syncs[0].handle = syncobj(&s.t);
+	syncs[1].handle = syncobj(&s.t);
+	f = u_malloc(sizeof(*f));
+	T_ASSERT_NOT_NULL(f);
+	dma_fence_init(f, &test_fence_ops, dma_fence_context_alloc(1), 1);
+	dep = panthor_file_syncobj_lookup(s.t.pfile, syncs[0].handle);
+	drm_syncobj_replace_fence(dep, f);
+	drm_syncobj_put(dep);
+
+	/* Queued behind an unsignalled dependency: not started, but its fence is in the resvs. */
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE, size, syncs, 2));
+	panthor_gem_shrink(s.t.ptdev, 1 << 20, true);
+	T_ASSERT(!evicted(&s.t, s.data));
+	T_ASSERT(!evicted(&s.t, s.code));
+	dma_fence_signal(f);
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, syncs[1].handle, 0), 1);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0x10) & 0xffffffffu, 0x77ull);
+	T_ASSERT_GT_INT(panthor_gem_shrink(s.t.ptdev, 1 << 20, true), 0);
+	T_ASSERT(evicted(&s.t, s.data));
+	dma_fence_put(f);
+	st_fini(&s);
+}
+
 static void group_args_default(struct pt *t, uint32_t vm, struct drm_panthor_group_create *c,
 			       struct drm_panthor_queue_create *q)
 {
@@ -497,6 +637,115 @@ T_TEST(submit_errno, "sched/group-submit-errno-table")
 	st_fini(&s);
 }
 
+/* ---- allocation failures ----------------------------------------------------------- */
+
+struct inject {
+	struct st s;
+	uint32_t made;
+	struct panthor_sync_op_args syncs[3];
+	uint32_t size;
+};
+
+static long inject_frames(void *arg)
+{
+	struct inject *c = arg;
+
+	return pt_frames(&c->s.t);
+}
+
+static void inject_check(void *arg)
+{
+	struct inject *c = arg;
+
+	pt_validate(&c->s.t, c->s.vm);
+	pt_expect_no_violation(&c->s.t);
+}
+
+static int group_create_run(void *arg)
+{
+	struct inject *c = arg;
+	struct drm_panthor_queue_create q[3];
+	struct drm_panthor_group_create gc;
+
+	group_args_default(&c->s.t, c->s.vm, &gc, &q[0]);
+	q[1] = q[2] = q[0];
+	gc.queues.count = 3;
+	return panthor_group_create(c->s.t.pfile, &gc, q, false, &c->made);
+}
+
+static void group_create_undo(void *arg)
+{
+	struct inject *c = arg;
+
+	T_ASSERT_OK(panthor_group_destroy(c->s.t.pfile, c->made));
+}
+
+T_TEST(inject_create, "sched/inject/group-create")
+{
+	const struct t_fault_loop_ops ops = {
+		.run = group_create_run, .undo = group_create_undo, .check = inject_check,
+		.resources = inject_frames,
+	};
+	struct inject c = { 0 };
+
+	st_init(&c.s, NULL);
+	T_ASSERT(t_fault_loop(&ops, &c, false) > 0);
+	T_ASSERT(t_fault_loop(&ops, &c, true) > 0);
+	st_fini(&c.s);
+}
+
+/* Two jobs: a timeline WAIT on a point the first SIGNALs, binary and timeline signals. */
+static int group_submit_run(void *arg)
+{
+	struct inject *c = arg;
+	struct panthor_queue_submit_args j[2] = {
+		{ .queue_index = 0, .stream_addr = VA_CODE, .stream_size = c->size,
+		  .syncs = &c->syncs[0], .syncs_count = 1 },
+		{ .queue_index = 1, .stream_addr = VA_CODE, .stream_size = c->size,
+		  .syncs = &c->syncs[1], .syncs_count = 2 },
+	};
+
+	c->syncs[0].timeline_value++;
+	c->syncs[1].timeline_value = c->syncs[0].timeline_value;
+	return panthor_group_submit(c->s.t.pfile, c->s.group, j, 2);
+}
+
+static void group_submit_undo(void *arg)
+{
+	struct inject *c = arg;
+
+	T_ASSERT_OK(panthor_group_wait_idle(c->s.t.pfile, c->s.group));
+	/* A timeline keeps its points: start again from a fresh syncobj. */
+	T_ASSERT_OK(panthor_file_syncobj_destroy(c->s.t.pfile, c->syncs[0].handle));
+	c->syncs[0].handle = c->syncs[1].handle = syncobj(&c->s.t);
+	c->syncs[0].timeline_value = 0;
+}
+
+T_TEST(inject_submit, "sched/inject/group-submit")
+{
+	const struct t_fault_loop_ops ops = {
+		.run = group_submit_run, .undo = group_submit_undo, .check = inject_check,
+		.resources = inject_frames,
+	};
+	struct inject c = { 0 };
+	uint32_t tl, bin;
+
+	st_init(&c.s, NULL);
+	c.size = put_store_stream(&c.s, 0, 0, 42);
+	tl = syncobj(&c.s.t);
+	bin = syncobj(&c.s.t);
+	c.syncs[0] = (struct panthor_sync_op_args){ .flags = TIMELINE_T | SIGNAL, .handle = tl };
+	c.syncs[1] = (struct panthor_sync_op_args){ .flags = TIMELINE_T, .handle = tl };
+	c.syncs[2] = (struct panthor_sync_op_args){ .flags = SYNCOBJ_T | SIGNAL, .handle = bin };
+	/* A first round, so that the syncobjs and queues already hold a fence each. */
+	T_ASSERT_OK(group_submit_run(&c));
+	group_submit_undo(&c);
+	T_ASSERT(t_fault_loop(&ops, &c, false) > 0);
+	T_ASSERT(t_fault_loop(&ops, &c, true) > 0);
+	T_ASSERT_EQ_INT(wait_syncobj(&c.s.t, bin, 0), 1);
+	st_fini(&c.s);
+}
+
 /* ---- concurrency ---------------------------------------------------------------- */
 
 struct worker {
@@ -567,4 +816,81 @@ T_TEST(threads, "sched/several-groups-several-threads")
 	T_ASSERT_EQ_INT(st.jobs_done, 80);
 	T_ASSERT_EQ_INT(st.jobs_failed, 0);
 	st_fini(&s);
+}
+
+/* ---- tiler heaps ------------------------------------------------------------------ */
+
+T_TEST(heap, "sched/tiler-heap-chunks-in-kernel-range")
+{
+	struct pt t;
+	struct panthor_vm *v;
+	uint32_t vm, h, h2;
+	uint64_t ctx, first, ctx2, first2, hdr, next, kstart;
+	long frames0, frames1;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	v = pt_vm(&t, vm);
+	kstart = panthor_vm_kernel_va_start(v);
+	frames0 = pt_frames(&t);
+	T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 3, 256 << 10, 10, 4, &h, &ctx, &first));
+	T_ASSERT_EQ_INT(h >> 16, vm);
+	T_ASSERT_GE_INT(ctx, kstart);
+	T_ASSERT_GE_INT(first, kstart);
+	/* The chunks form a list: each header links to the one allocated before it. */
+	T_ASSERT_OK(pt_read64(&t, vm, first, &hdr));
+	T_ASSERT_EQ_U64(hdr & 0xfff, (256 << 10) >> 12);
+	next = hdr & ~0xfffull;
+	T_ASSERT_GE_INT(next, kstart);
+	T_ASSERT_OK(pt_read64(&t, vm, next, &hdr));
+	T_ASSERT_NE_U64(hdr, 0);
+	T_ASSERT_OK(pt_read64(&t, vm, hdr & ~0xfffull, &hdr));
+	T_ASSERT_EQ_U64(hdr, 0);	/* the oldest chunk ends the list */
+	T_ASSERT_OK(pt_read64(&t, vm, ctx, &hdr));
+	T_ASSERT_EQ_U64(hdr, 0);	/* a zeroed context */
+	frames1 = pt_frames(&t);
+	T_ASSERT_GE_INT(frames1 - frames0, 3 * 64);
+	T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h2, &ctx2,
+					      &first2));
+	T_ASSERT_NE_INT(h, h2);
+	T_ASSERT_NE_U64(ctx, ctx2);
+	T_ASSERT_OK(panthor_tiler_heap_destroy(t.pfile, h));
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, h), EINVAL);
+	T_ASSERT_LT_INT(pt_frames(&t), frames1);
+	/* VM_DESTROY takes the remaining heap with it. */
+	panthor_vm_put(v);
+	T_ASSERT_OK(panthor_vm_pool_destroy_vm(&t.pfile->vms, vm));
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, h2), EINVAL);
+	pt_fini(&t);
+}
+
+T_TEST(heap_errno, "sched/tiler-heap-errno-table")
+{
+	struct pt t;
+	uint32_t vm, vm2, h;
+	uint64_t a, b;
+
+	pt_init(&t, NULL);
+	vm = pt_vm_create(&t);
+	vm2 = pt_vm_create(&t);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, 0, 1, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, 9, 1, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 0, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 2, 128 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, 64 << 10, 1, 0, &h, &a, &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, (128 << 10) + 512, 1, 0, &h, &a,
+						 &b), EINVAL);
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, (8 << 20) + 4096, 1, 0, &h, &a,
+						 &b), EINVAL);
+	/* A VM that never had a heap has no pool. */
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, vm2 << 16), ENOENT);
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, 20 << 16), EINVAL);
+	for (int i = 0; i < PANTHOR_MAX_HEAPS_PER_POOL; i++)
+		T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h, &a, &b));
+	T_ASSERT_ERRNO(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h, &a, &b), EBUSY);
+	T_ASSERT_OK(panthor_tiler_heap_destroy(t.pfile, vm << 16 | 5));
+	T_ASSERT_OK(panthor_tiler_heap_create(t.pfile, vm, 1, 128 << 10, 1, 0, &h, &a, &b));
+	T_ASSERT_EQ_INT(h, vm << 16 | 5);
+	T_ASSERT_ERRNO(panthor_tiler_heap_destroy(t.pfile, vm << 16 | 200), EINVAL);
+	pt_fini(&t);	/* file close destroys the VMs and their heaps */
 }

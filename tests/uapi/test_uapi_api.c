@@ -155,7 +155,7 @@ T_TEST(unknown, "uapi/api/unknown-and-unimplemented")
 	T_ASSERT_ERRNO(ioc(DRM_IOWR(0x3f, struct drm_panthor_vm_create), junk), EINVAL);
 	T_ASSERT_ERRNO(ioc(_IOWR('x', 1, uint64_t), junk), ENOTTY);
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_DESTROY, &g), EINVAL);	/* no such group */
-	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &g), EOPNOTSUPP);
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &g), EINVAL);	/* no such VM */
 	teardown();
 }
 
@@ -294,9 +294,7 @@ T_TEST(bo, "uapi/api/bo")
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), ENOENT);
 
 	gc.handle = nommap;
-	gc.pad = 1;
-	T_ASSERT_ERRNO(ioc(DRM_IOCTL_GEM_CLOSE, &gc), EINVAL);
-	gc.pad = 0;
+	gc.pad = 1;	/* drm_gem_close_ioctl() does not look at pad */
 	T_ASSERT_OK(ioc(DRM_IOCTL_GEM_CLOSE, &gc));
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_GEM_CLOSE, &gc), EINVAL);
 	teardown();

@@ -7,9 +7,13 @@
  * GROUP_CREATE / SUBMIT / DESTROY / GET_STATE.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <drm.h>
 
@@ -239,8 +243,19 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	c.queues.array = 0xdead000000000ull;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EFAULT);
 	c.queues.array = (uintptr_t)&qc;
-	c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
-	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);
+	/* A render file without CAP_SYS_NICE (dropped in this thread if it has it). */
+	{
+		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct cap[_LINUX_CAPABILITY_U32S_3], saved[_LINUX_CAPABILITY_U32S_3];
+
+		T_ASSERT_EQ_INT(syscall(SYS_capget, &hdr, cap), 0);
+		memcpy(saved, cap, sizeof(cap));
+		cap[CAP_TO_INDEX(CAP_SYS_NICE)].effective &= ~CAP_TO_MASK(CAP_SYS_NICE);
+		T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, cap), 0);
+		c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
+		T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);
+		T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, saved), 0);
+	}
 	c.priority = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
 	group = c.group_handle;
@@ -310,5 +325,85 @@ T_TEST(flush_id, "uapi/sched/flush-id-page-is-live-and-read-only")
 	T_ASSERT_GE_INT(fid[0] - before, 2);
 	T_ASSERT_OK(pantomime_munmap((void *)fid, 4096));
 	T_ASSERT_OK(pantomime_munmap(cp, 4096));
+	teardown();
+}
+
+T_TEST(tiler_heap, "uapi/sched/tiler-heap-create-destroy")
+{
+	struct drm_panthor_vm_create vc = { 0 };
+	struct drm_panthor_tiler_heap_create c = { 0 };
+	struct drm_panthor_tiler_heap_destroy d = { 0 };
+
+	setup();
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+	c.vm_id = vc.id;
+	c.initial_chunk_count = 2;
+	c.chunk_size = 128 << 10;
+	c.max_chunks = 8;
+	c.target_in_flight = 2;
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &c));
+	T_ASSERT_EQ_INT(c.handle >> 16, vc.id);
+	T_ASSERT_GE_INT(c.tiler_heap_ctx_gpu_va, vc.user_va_range);
+	T_ASSERT_GE_INT(c.first_heap_chunk_gpu_va, vc.user_va_range);
+	c.chunk_size = 100;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &c), EINVAL);
+	d.handle = c.handle;
+	d.pad = 1;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d), EINVAL);
+	d.pad = 0;
+	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d));
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d), EINVAL);
+	teardown();
+}
+
+T_TEST(job_timeout_env, "uapi/sched/job-timeout-config")
+{
+	struct pantomime_config cfg;
+
+	pantomime_config_default(&cfg);
+	T_ASSERT_EQ_INT(cfg.job_timeout_ms, 0);
+	setenv("PANTOMIME_JOB_TIMEOUT_MS", "250", 1);
+	T_ASSERT_OK(pantomime_config_from_env(&cfg));
+	T_ASSERT_EQ_INT(cfg.job_timeout_ms, 250);
+	setenv("PANTOMIME_JOB_TIMEOUT_MS", "soon", 1);
+	T_ASSERT_ERRNO(pantomime_config_from_env(&cfg), EINVAL);
+	T_ASSERT_EQ_INT(cfg.job_timeout_ms, 250);
+	unsetenv("PANTOMIME_JOB_TIMEOUT_MS");
+
+	/* A device built with a 100 ms timeout stops an endless stream after it. */
+	cfg.memory_bytes = 64ull << 20;
+	cfg.job_timeout_ms = 100;
+	T_ASSERT_OK(pantomime_device_create(&cfg, &dev));
+	T_ASSERT_OK(pantomime_file_open(dev, true, &file));
+	{
+		struct drm_panthor_vm_create vc = { 0 };
+		struct drm_syncobj_create sc = { 0 };
+		struct drm_syncobj_wait w = { 0 };
+		struct drm_panthor_sync_op sig = { 0 };
+		struct drm_panthor_group_get_state gs = { 0 };
+		uint32_t group, code;
+		uint64_t *cp;
+
+		T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+		code = bo_create(4096);
+		cp = bo_mmap(code, 4096);
+		cp[0] = CS_MOVE32(0, 1);
+		/* BRANCH back to itself while r0 != 0. */
+		cp[1] = (0x16ull << 56) | (0ull << 40) | (3ull << 28) | 0xffffu;
+		vm_bind(vc.id, 0, code, VA_CODE, 4096, NULL, 0);
+		group = group_create(vc.id, 1);
+		T_ASSERT_OK(ioc(DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+		sig.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ;
+		sig.handle = sc.handle;
+		T_ASSERT_OK(submit(group, 0, VA_CODE, 16, &sig, 1));
+		w.handles = (uintptr_t)&sc.handle;
+		w.count_handles = 1;
+		w.timeout_nsec = INT64_MAX;
+		T_ASSERT_OK(ioc(DRM_IOCTL_SYNCOBJ_WAIT, &w));
+		gs.group_handle = group;
+		T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &gs));
+		T_ASSERT_EQ_INT(gs.state, DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
+		T_ASSERT_OK(pantomime_munmap(cp, 4096));
+	}
 	teardown();
 }
