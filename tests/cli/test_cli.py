@@ -144,7 +144,7 @@ def t_stress():
         check(k in j, "JSON report lacks " + k)
     check(j["ok"] and j["corrupted_bytes"] == 0 and j["unexpected_faults"] == 0 and
           j["checker_reports"] == 0, "report not clean: %r" % j)
-    check(j["binds"] > 1000, "too few binds: %d" % j["binds"])
+    check(j["binds"] > (100 if SANITIZED else 1000), "too few binds: %d" % j["binds"])
     check(j["evictions"] > 0 and j["restores"] > 0, "the shrinker never ran: %r" % j)
     check(j["bytes_verified_cpu"] > 0, "nothing verified")
     check(j["peak_resident_bytes"] <= j["memory_bytes"], "peak residency beyond the budget")

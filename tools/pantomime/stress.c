@@ -1490,6 +1490,11 @@ int pm_cmd_stress(int argc, char **argv)
 	pantomime_config_default(&s.cfg);
 	s.cfg.memory_bytes = 256ull << 20;
 	s.cfg.swap_bytes = 1ull << 30;
+	/* The PANTOMIME_* variables apply too (the options below override them). */
+	if (pantomime_config_from_env(&s.cfg)) {
+		fprintf(stderr, "pantomime stress: a PANTOMIME_* variable is not valid (see above)\n");
+		return PM_EXIT_USAGE;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq = strchr(a, '='), *val;
 		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
