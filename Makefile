@@ -23,6 +23,8 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/pantomime-bench
+	LD_PRELOAD=$(abspath $(BUILD))/src/shim/libpantomime-shim.so PANTOMIME_LOG=error \
+		$(BUILD)/bench/pantomime-bench-uapi-shim
 
 clean:
 	rm -rf $(BUILD)

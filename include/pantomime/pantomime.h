@@ -97,8 +97,10 @@ void pantomime_file_close(struct pantomime_file *file);
  *       as the kernel does (never beyond _IOC_SIZE(@request)); user pointers
  *       inside it are followed with a fault-recovering copy.
  *
- * Return: 0 or a negative errno (-EFAULT for an unreadable or unwritable
- * user pointer, -ENOTTY for an unknown request, ...).
+ * Return: 0 or a negative errno, the kernel's for each ioctl (-EFAULT for
+ * an unreadable or unwritable user pointer, -EINVAL for a DRM request
+ * number the driver does not know, as drm_ioctl() answers); -ENOTTY for a
+ * request whose type is not DRM's ('d').
  */
 int pantomime_ioctl(struct pantomime_file *file, unsigned long request, void *arg);
 

@@ -31,4 +31,33 @@ void dma_fence__release(struct dma_fence *fence);
 /* Set @error unless @fence is already signalled; no warning (for containers). */
 void dma_fence__set_error_unless_signaled(struct dma_fence *fence, int error);
 
+/**
+ * struct dma_file_ops - the kind of object behind an exported descriptor
+ * (the registry in sync_file.c); one static instance per kind.
+ * @name: the kind, for log messages.
+ * @get: take a reference on an object of this kind; called by
+ *       dma_file__create() and by dma_file__lookup() with @get set.
+ * @put: drop one; called when the registry entry is collected.
+ */
+struct dma_file_ops {
+	const char *name;
+	void (*get)(void *obj);
+	void (*put)(void *obj);
+};
+
+/*
+ * Export @obj (of kind @ops) as a new close-on-exec descriptor; the entry
+ * takes its own reference. @ready, if not NULL, makes the descriptor poll
+ * readable once it signals. Return: the descriptor, -ENOMEM or the errno
+ * of socketpair().
+ */
+int dma_file__create(const struct dma_file_ops *ops, void *obj, struct dma_fence *ready);
+
+/*
+ * The object of kind @ops behind descriptor @fd, with a new reference if
+ * @get. Return: the object, or NULL if @fd is not open or is not a
+ * descriptor of that kind exported by this process.
+ */
+void *dma_file__lookup(int fd, const struct dma_file_ops *ops, bool get);
+
 #endif

@@ -2,6 +2,13 @@
 /*
  * DOC: sync_file
  *
+ * This file holds the registry of every object src/dma exports as a file
+ * descriptor: sync files (a fence) and syncobj files (a drm_syncobj, see
+ * drm_syncobj_get_fd() in syncobj.c). Each entry carries a
+ * struct dma_file_ops naming its kind, so a syncobj fd given to a sync-file
+ * importer (or the reverse) is "not that kind of file" (-EINVAL), as the
+ * kernel's f_op checks answer. Only a sync file has a readiness fence.
+ *
  * Model: the client gets one end of a socketpair(AF_UNIX, SOCK_STREAM);
  * the registry keeps the other end, the fence, and the client end's
  * (st_dev, st_ino). Every descriptor that refers to the client end, dups
@@ -38,6 +45,7 @@
  * signals the fence).
  */
 #include "sync_file.h"
+#include "dma_internal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -51,21 +59,26 @@
 #include "util/u_lock.h"
 
 /**
- * struct sync_file - one exported fence.
+ * struct dma_file - one registry entry: an object exported as a descriptor.
  * @link: in the registry list.
  * @dev: st_dev of the client end.
  * @ino: st_ino of the client end.
  * @our_fd: this module's end of the pair.
- * @fence: the fence, one reference.
- * @cb: the readiness callback on @fence.
+ * @ops: what kind of object @obj is (a sync file's fence, a syncobj).
+ * @obj: the object, one reference (taken with @ops->get).
+ * @ready: the fence whose signal makes the client end readable, one
+ *         reference; NULL for a file that never becomes readable.
+ * @cb: the readiness callback on @ready.
  * @cb_added: @cb is registered (else the byte was sent at creation).
  */
-struct sync_file {
+struct dma_file {
 	struct u_list link;
 	dev_t dev;
 	ino_t ino;
 	int our_fd;
-	struct dma_fence *fence;
+	const struct dma_file_ops *ops;
+	void *obj;
+	struct dma_fence *ready;
 	struct dma_fence_cb cb;
 	bool cb_added;
 };
@@ -94,9 +107,9 @@ static void registry_lock_take(void)
 	u_mutex_lock(&registry_lock);
 }
 
-static void sync_file_signal_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
+static void dma_file_ready_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 {
-	struct sync_file *sf = container_of(cb, struct sync_file, cb);
+	struct dma_file *sf = container_of(cb, struct dma_file, cb);
 	static const char byte = 1;
 
 	(void)!send(sf->our_fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -110,30 +123,31 @@ static bool hung_up(int fd)
 }
 
 /* Free an entry already unlinked from the registry. */
-static void sync_file_destroy(struct sync_file *sf)
+static void dma_file_destroy(struct dma_file *sf)
 {
 	/* Waits for a callback running in a signaller's thread right now. */
 	if (sf->cb_added)
-		dma_fence_remove_callback(sf->fence, &sf->cb);
+		dma_fence_remove_callback(sf->ready, &sf->cb);
 	close(sf->our_fd);
-	dma_fence_put(sf->fence);
+	dma_fence_put(sf->ready);
+	sf->ops->put(sf->obj);
 	u_free(sf);
 }
 
 static void destroy_list(struct u_list *dead)
 {
-	struct sync_file *sf, *tmp;
+	struct dma_file *sf, *tmp;
 
 	u_list_for_each_entry_safe(sf, tmp, dead, link) {
 		u_list_del(&sf->link);
-		sync_file_destroy(sf);
+		dma_file_destroy(sf);
 	}
 }
 
 unsigned int sync_file_gc(void)
 {
 	struct u_list dead = U_LIST_INIT(dead);
-	struct sync_file *sf, *tmp;
+	struct dma_file *sf, *tmp;
 	unsigned int n = 0;
 
 	registry_lock_take();
@@ -160,10 +174,10 @@ unsigned int sync_file_count(void)
 	return n;
 }
 
-int sync_file_create(struct dma_fence *fence)
+int dma_file__create(const struct dma_file_ops *ops, void *obj, struct dma_fence *ready)
 {
 	struct u_list dead = U_LIST_INIT(dead);
-	struct sync_file *sf, *old, *tmp;
+	struct dma_file *sf, *old, *tmp;
 	struct stat st;
 	bool collect;
 	int sv[2];
@@ -183,11 +197,16 @@ int sync_file_create(struct dma_fence *fence)
 	sf->dev = st.st_dev;
 	sf->ino = st.st_ino;
 	sf->our_fd = sv[0];
-	sf->fence = dma_fence_get(fence);
-	if (dma_fence_add_callback(fence, &sf->cb, sync_file_signal_cb) == 0)
-		sf->cb_added = true;
-	else
-		sync_file_signal_cb(fence, &sf->cb);	/* already signalled */
+	sf->ops = ops;
+	sf->obj = obj;
+	ops->get(obj);
+	if (ready) {
+		sf->ready = dma_fence_get(ready);
+		if (dma_fence_add_callback(ready, &sf->cb, dma_file_ready_cb) == 0)
+			sf->cb_added = true;
+		else
+			dma_file_ready_cb(ready, &sf->cb);	/* already signalled */
+	}
 
 	/* Nothing can fail after this. */
 	registry_lock_take();
@@ -215,15 +234,13 @@ err_free:
 	return ret;
 }
 
-/* Look @fd up; with @get, take a reference to its fence. Return: the fence or NULL. */
-static struct dma_fence *lookup(int fd, bool get, bool *found)
+void *dma_file__lookup(int fd, const struct dma_file_ops *ops, bool get)
 {
 	struct u_list dead = U_LIST_INIT(dead);
-	struct dma_fence *fence = NULL;
-	struct sync_file *sf;
+	void *obj = NULL;
+	struct dma_file *sf;
 	struct stat st;
 
-	*found = false;
 	if (fd < 0 || fstat(fd, &st) || !S_ISSOCK(st.st_mode))
 		return NULL;
 	registry_lock_take();
@@ -234,30 +251,47 @@ static struct dma_fence *lookup(int fd, bool get, bool *found)
 			/* Stale: its socket died and the inode number was reused. */
 			u_list_move_tail(&sf->link, &dead);
 			registry_count--;
-		} else {
-			*found = true;
+		} else if (sf->ops == ops) {
+			obj = sf->obj;
 			if (get)
-				fence = dma_fence_get(sf->fence);
+				ops->get(obj);
 		}
 		break;
 	}
 	u_mutex_unlock(&registry_lock);
 	destroy_list(&dead);
-	return fence;
+	return obj;
+}
+
+static void sync_file_fence_get(void *obj)
+{
+	dma_fence_get(obj);
+}
+
+static void sync_file_fence_put(void *obj)
+{
+	dma_fence_put(obj);
+}
+
+static const struct dma_file_ops sync_file_ops = {
+	.name = "sync_file",
+	.get = sync_file_fence_get,
+	.put = sync_file_fence_put,
+};
+
+int sync_file_create(struct dma_fence *fence)
+{
+	return dma_file__create(&sync_file_ops, fence, fence);
 }
 
 struct dma_fence *sync_file_get_fence(int fd)
 {
-	bool found;
-	struct dma_fence *fence = lookup(fd, true, &found);
+	struct dma_fence *fence = dma_file__lookup(fd, &sync_file_ops, true);
 
-	return found ? fence : ERR_PTR(-EINVAL);
+	return fence ? fence : ERR_PTR(-EINVAL);
 }
 
 bool sync_file_is_sync_file(int fd)
 {
-	bool found;
-
-	lookup(fd, false, &found);
-	return found;
+	return dma_file__lookup(fd, &sync_file_ops, false) != NULL;
 }

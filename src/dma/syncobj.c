@@ -44,6 +44,7 @@
 #include "syncobj.h"
 #include "dma_fence_array.h"
 #include "sync_file.h"
+#include "dma_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -488,6 +489,36 @@ int drm_syncobj_import_sync_file(struct drm_syncobj *syncobj, int fd, uint64_t p
 	}
 	dma_fence_put(fence);
 	return 0;
+}
+
+/* ---- the syncobj as a file descriptor ---------------------------------- */
+
+static void syncobj_file_get(void *obj)
+{
+	drm_syncobj_get(obj);
+}
+
+static void syncobj_file_put(void *obj)
+{
+	drm_syncobj_put(obj);
+}
+
+static const struct dma_file_ops syncobj_file_ops = {
+	.name = "drm_syncobj",
+	.get = syncobj_file_get,
+	.put = syncobj_file_put,
+};
+
+int drm_syncobj_get_fd(struct drm_syncobj *syncobj)
+{
+	return dma_file__create(&syncobj_file_ops, syncobj, NULL);
+}
+
+struct drm_syncobj *drm_syncobj_from_fd(int fd)
+{
+	struct drm_syncobj *syncobj = dma_file__lookup(fd, &syncobj_file_ops, true);
+
+	return syncobj ? syncobj : ERR_PTR(-EINVAL);
 }
 
 /* ---- waiting on many --------------------------------------------------- */

@@ -18,6 +18,8 @@
  *   SYNCOBJ_TIMELINE_SIGNAL drm_syncobj_timeline_signal(objs, points, n)
  *   SYNCOBJ_QUERY           drm_syncobj_query() on each
  *   SYNCOBJ_TRANSFER        drm_syncobj_transfer(dst, dst_point, src, src_point, flags)
+ *   HANDLE_TO_FD  (no flags)          drm_syncobj_get_fd(obj)
+ *   FD_TO_HANDLE  (no flags)          drm_syncobj_from_fd(fd), then a new handle
  *   HANDLE_TO_FD  (EXPORT_SYNC_FILE)  drm_syncobj_export_sync_file(obj, point)
  *   FD_TO_HANDLE  (IMPORT_SYNC_FILE)  drm_syncobj_import_sync_file(obj, fd, point)
  *
@@ -222,6 +224,28 @@ int drm_syncobj_export_sync_file(struct drm_syncobj *syncobj, uint64_t point);
  * Return: 0; -EINVAL if @fd is not a sync file; -ENOMEM.
  */
 int drm_syncobj_import_sync_file(struct drm_syncobj *syncobj, int fd, uint64_t point);
+
+/**
+ * drm_syncobj_get_fd() - export @syncobj itself as a file descriptor
+ * (SYNCOBJ_HANDLE_TO_FD without flags): the descriptor holds a reference
+ * on the syncobj until its last dup is closed (and the registry collects
+ * it, see sync_file_gc()), so another file, or the same one, can import
+ * it with drm_syncobj_from_fd(). One end of a socket pair like a sync file,
+ * close-on-exec; it never polls readable.
+ *
+ * Return: the new descriptor (>= 0), -ENOMEM, or the negative errno of
+ * socketpair() (-EMFILE, -ENFILE).
+ */
+int drm_syncobj_get_fd(struct drm_syncobj *syncobj);
+
+/**
+ * drm_syncobj_from_fd() - the syncobj behind a descriptor from
+ * drm_syncobj_get_fd() (SYNCOBJ_FD_TO_HANDLE without flags).
+ *
+ * Return: the syncobj with a new reference; ERR_PTR(-EINVAL) if @fd is not
+ * open or is not a syncobj descriptor of this process (a sync file is not).
+ */
+struct drm_syncobj *drm_syncobj_from_fd(int fd);
 
 /**
  * drm_syncobj_validate() - check @syncobj's invariants: a live fence,

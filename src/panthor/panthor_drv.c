@@ -21,7 +21,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +33,12 @@
 #include "uapi/drm/panthor_drm.h"
 
 #include "dma/dma_fence.h"
+#include "dma/sync_file.h"
 #include "dma/syncobj.h"
 #include "hw/hw.h"
 #include "hw/hw_regs.h"
 #include "mm/mm.h"
+#include "panthor/panthor_debug.h"
 #include "panthor/panthor_device.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
@@ -70,6 +74,7 @@ struct pantomime_device {
 	unsigned int nr_files;
 	struct pantomime_file **files;
 	unsigned int files_cap;
+	struct pantomime_file *master;
 };
 
 /* A fake offset handed out by BO_MMAP_OFFSET (one per BO and file). */
@@ -86,6 +91,7 @@ struct pantomime_file {
 	pthread_mutex_t lock;
 	struct fake_offset *offs;
 	unsigned int nr_offs;
+	bool is_master;
 };
 
 /* A live CPU mapping (the global registry pantomime_munmap() looks in). */
@@ -297,6 +303,15 @@ API_EXPORT int pantomime_file_open(struct pantomime_device *dev, bool render,
 		dev->files_cap = cap;
 	}
 	dev->files[dev->nr_files++] = file;
+	/*
+	 * drm_master_open(): the first open of the primary node while no file
+	 * is master becomes the master (render files never do); it may then
+	 * create high-priority groups.
+	 */
+	if (!render && !dev->master) {
+		dev->master = file;
+		file->is_master = true;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	file->dev = dev;
 	file->render = render;
@@ -321,6 +336,8 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 			break;
 		}
 	}
+	if (dev->master == file)
+		dev->master = NULL;
 	pthread_mutex_unlock(&dev->lock);
 	for (i = 0; i < file->nr_offs; i++)
 		panthor_gem_put(file->offs[i].bo);
@@ -396,6 +413,32 @@ done:
 }
 
 /* Copy an object out (panthor_set_uobj): min size check, min(usr, k) bytes, zero the rest. */
+/*
+ * copy_struct_from_user(): @usize bytes of the user's struct at @uptr into
+ * @kobj (@ksize bytes, already zeroed): the common prefix is copied, kernel
+ * fields beyond the user's size stay zero, and user bytes beyond the
+ * kernel's size must be zero (-E2BIG).
+ */
+static int copy_struct_in(void *kobj, size_t ksize, uint64_t uptr, uint32_t usize)
+{
+	const uint8_t *u = (const uint8_t *)(uintptr_t)uptr;
+	uint8_t buf[64];
+
+	if (u_copy_from_user(kobj, u, usize < ksize ? usize : ksize))
+		return -EFAULT;
+	for (size_t off = ksize; off < usize;) {
+		size_t n = usize - off < sizeof(buf) ? usize - off : sizeof(buf);
+
+		if (u_copy_from_user(buf, u + off, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i])
+				return -E2BIG;
+		off += n;
+	}
+	return 0;
+}
+
 static int set_uobj(uint64_t uptr, uint32_t usize, size_t min, const void *kobj, size_t ksize)
 {
 	void *u = (void *)(uintptr_t)uptr;
@@ -651,24 +694,35 @@ out:
 	return err;
 }
 
+/*
+ * WAIT and TIMELINE_WAIT: the DRM core does not look at pad (since the
+ * deadline series it precedes deadline_nsec), and writes first_signaled
+ * only when the wait succeeds.
+ */
 static int syncobj_wait_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_wait *w = data;
+	uint32_t first = UINT32_MAX;
+	int err;
 
-	if (w->pad)
-		return -EINVAL;
-	return syncobj_wait_common(file, w->handles, 0, w->count_handles, w->flags,
-				   w->timeout_nsec, &w->first_signaled, false);
+	err = syncobj_wait_common(file, w->handles, 0, w->count_handles, w->flags,
+				  w->timeout_nsec, &first, false);
+	if (!err && w->count_handles)
+		w->first_signaled = first;
+	return err;
 }
 
 static int syncobj_timeline_wait_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_timeline_wait *w = data;
+	uint32_t first = UINT32_MAX;
+	int err;
 
-	if (w->pad)
-		return -EINVAL;
-	return syncobj_wait_common(file, w->handles, w->points, w->count_handles, w->flags,
-				   w->timeout_nsec, &w->first_signaled, true);
+	err = syncobj_wait_common(file, w->handles, w->points, w->count_handles, w->flags,
+				  w->timeout_nsec, &first, true);
+	if (!err && w->count_handles)
+		w->first_signaled = first;
+	return err;
 }
 
 static int syncobj_reset_signal(struct pantomime_file *file, void *data, bool signal)
@@ -759,16 +813,19 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 	struct drm_syncobj *src, *dst;
 	int err;
 
+	/* The kernel's order: pad, the destination, the flags, the source. */
 	if (t->pad)
 		return -EINVAL;
-	if (t->flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)
-		return -EINVAL;
-	src = panthor_file_syncobj_lookup(file->pfile, t->src_handle);
-	if (!src)
-		return -ENOENT;
 	dst = panthor_file_syncobj_lookup(file->pfile, t->dst_handle);
-	if (!dst) {
-		drm_syncobj_put(src);
+	if (!dst)
+		return -ENOENT;
+	if (t->flags & ~(uint32_t)DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT) {
+		drm_syncobj_put(dst);
+		return -EINVAL;
+	}
+	src = panthor_file_syncobj_lookup(file->pfile, t->src_handle);
+	if (!src) {
+		drm_syncobj_put(dst);
 		return -ENOENT;
 	}
 	err = drm_syncobj_transfer(dst, t->dst_point, src, t->src_point, t->flags);
@@ -777,6 +834,13 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 	return err;
 }
 
+/*
+ * HANDLE_TO_FD: the kernel checks pad, then the flags (0 or EXPORT_SYNC_FILE
+ * exactly). Without a flag the syncobj itself becomes an fd (an unknown
+ * handle is -EINVAL, drm_syncobj_handle_to_fd()); with it, the handle's
+ * current fence becomes a sync file (an unknown handle is -ENOENT and a
+ * syncobj without a fence -EINVAL, both from drm_syncobj_find_fence()).
+ */
 static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_handle *h = data;
@@ -785,14 +849,15 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags & ~(uint32_t)DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
 		return -EINVAL;
-	if (!(h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
-		return -EOPNOTSUPP;	/* syncobj-as-fd export: not in src/dma */
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
-		return -EINVAL;
-	fd = drm_syncobj_export_sync_file(s, 0);
+		return h->flags ? -ENOENT : -EINVAL;
+	if (h->flags)
+		fd = drm_syncobj_export_sync_file(s, 0);
+	else
+		fd = drm_syncobj_get_fd(s);
 	drm_syncobj_put(s);
 	if (fd < 0)
 		return fd;
@@ -800,18 +865,40 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 	return 0;
 }
 
+/*
+ * FD_TO_HANDLE: without a flag, a syncobj fd (from this process, any file)
+ * gets a new handle in this file, written to @handle (a descriptor that is
+ * not a syncobj fd is -EINVAL); with IMPORT_SYNC_FILE the sync file's fence
+ * replaces the fence of the existing syncobj @handle: the fd is checked
+ * first (-EINVAL), then the handle (-ENOENT), as the kernel does.
+ */
 static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 {
 	struct drm_syncobj_handle *h = data;
 	struct drm_syncobj *s;
+	uint32_t handle;
 	int err;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags & ~(uint32_t)DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
 		return -EINVAL;
-	if (!(h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
-		return -EOPNOTSUPP;	/* syncobj-as-fd import: not in src/dma */
+	if (!h->flags) {
+		s = drm_syncobj_from_fd(h->fd);
+		if (IS_ERR(s)) {
+			u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a syncobj fd", h->fd);
+			return (int)PTR_ERR(s);
+		}
+		err = panthor_file_syncobj_install(file->pfile, s, &handle);
+		drm_syncobj_put(s);
+		if (!err)
+			h->handle = handle;
+		return err;
+	}
+	if (!sync_file_is_sync_file(h->fd)) {
+		u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a sync file", h->fd);
+		return -EINVAL;
+	}
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
 		return -ENOENT;
@@ -859,25 +946,33 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 	struct panthor_device *ptdev = file->dev->ptdev;
 	struct drm_panthor_timestamp_info ts;
 	struct timespec t0, t1;
-	uint32_t flags = 0;
+	uint32_t flags;
 	uint32_t cpu;
+	int err;
 
+	/*
+	 * 1.8: the user's struct is an input too. It is read as
+	 * copy_struct_from_user() does (the user's size, missing fields zero,
+	 * non-zero bytes beyond the kernel's struct -E2BIG); its flags select
+	 * what to sample, 0 meaning the 1.1 fields. The flags are written
+	 * back as given.
+	 */
 	memset(&ts, 0, sizeof(ts));
-	/* The 1.8 flags live beyond the 1.1 layout; read them if the user passed them. */
-	if (q->size >= offsetof(struct drm_panthor_timestamp_info, flags) + 4) {
-		if (u_copy_from_user(&flags, (const uint8_t *)(uintptr_t)q->pointer +
-				     offsetof(struct drm_panthor_timestamp_info, flags),
-				     sizeof(flags)))
-			return -EFAULT;
-	}
+	err = copy_struct_in(&ts, sizeof(ts), q->pointer, q->size);
+	if (err)
+		return err;
+	flags = ts.flags;
+	if ((flags & DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK) > DRM_PANTHOR_TIMESTAMP_CPU_MONOTONIC_RAW)
+		return -EINVAL;
 	if (flags & ~(uint32_t)(DRM_PANTHOR_TIMESTAMP_GPU | DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK |
 				DRM_PANTHOR_TIMESTAMP_GPU_OFFSET |
 				DRM_PANTHOR_TIMESTAMP_GPU_CYCLE_COUNT |
 				DRM_PANTHOR_TIMESTAMP_FREQ | DRM_PANTHOR_TIMESTAMP_DURATION))
 		return -EINVAL;
+	/* Every output field is written: a value not asked for reads 0. */
+	memset(&ts, 0, sizeof(ts));
+	ts.flags = flags;
 	cpu = flags & DRM_PANTHOR_TIMESTAMP_CPU_TYPE_MASK;
-	if (cpu > DRM_PANTHOR_TIMESTAMP_CPU_MONOTONIC_RAW)
-		return -EINVAL;
 	/* 0: the 1.1 behaviour (frequency, timestamp, offset). */
 	if (!flags)
 		flags = DRM_PANTHOR_TIMESTAMP_GPU | DRM_PANTHOR_TIMESTAMP_GPU_OFFSET |
@@ -904,10 +999,37 @@ static int query_timestamp(struct pantomime_file *file, struct drm_panthor_dev_q
 	if (flags & DRM_PANTHOR_TIMESTAMP_DURATION)
 		ts.duration_nsec = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
 					      (t1.tv_nsec - t0.tv_nsec));
-	ts.flags = 0;
 	return set_uobj(q->pointer, q->size,
 			offsetof(struct drm_panthor_timestamp_info, current_timestamp) + 8,
 			&ts, sizeof(ts));
+}
+
+/* capable(CAP_SYS_NICE): the calling thread's effective capability set. */
+static bool capable_sys_nice(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE);
+}
+
+/*
+ * group_priority_permit() - may @file create groups of priority @prio?
+ * As panthor: LOW and MEDIUM always; HIGH and REALTIME with CAP_SYS_NICE
+ * or for the DRM master (the first open file of the primary node).
+ * Return: 0, -EINVAL for an unknown priority, -EACCES.
+ */
+static int group_priority_permit(struct pantomime_file *file, uint8_t prio)
+{
+	if (prio > PANTHOR_GROUP_PRIORITY_REALTIME)
+		return -EINVAL;
+	if (prio <= PANTHOR_GROUP_PRIORITY_MEDIUM)
+		return 0;
+	if (capable_sys_nice() || file->is_master)
+		return 0;
+	return -EACCES;
 }
 
 static int dev_query_ioctl(struct pantomime_file *file, void *data)
@@ -953,11 +1075,11 @@ static int dev_query_ioctl(struct pantomime_file *file, void *data)
 	case DRM_PANTHOR_DEV_QUERY_TIMESTAMP_INFO:
 		return query_timestamp(file, q);
 	case DRM_PANTHOR_DEV_QUERY_GROUP_PRIORITIES_INFO: {
-		/* Without CAP_SYS_NICE: LOW and MEDIUM. */
-		struct drm_panthor_group_priorities_info pi = {
-			.allowed_mask = (1 << PANTHOR_GROUP_PRIORITY_LOW) |
-					(1 << PANTHOR_GROUP_PRIORITY_MEDIUM),
-		};
+		struct drm_panthor_group_priorities_info pi = { .allowed_mask = 0 };
+
+		for (uint8_t prio = 0; prio <= PANTHOR_GROUP_PRIORITY_REALTIME; prio++)
+			if (!group_priority_permit(file, prio))
+				pi.allowed_mask |= (uint8_t)(1u << prio);
 
 		return set_uobj(q->pointer, q->size, sizeof(pi), &pi, sizeof(pi));
 	}
@@ -1273,8 +1395,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* pantomime's files have neither CAP_SYS_NICE nor DRM master. */
-	err = panthor_group_create(file->pfile, c, queues, false, &handle);
+	/* The kernel's order: the queue array, then the priority permission. */
+	err = group_priority_permit(file, c->priority);
+	if (!err)
+		err = panthor_group_create(file->pfile, c, queues, true, &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);
@@ -1366,7 +1490,7 @@ struct ioctl_desc {
 	bool no_render;	/* not DRM_RENDER_ALLOW: -EACCES on a render node */
 };
 
-#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false }
+#define CORE(c, f) [_IOC_NR(c)] = { c, f, #c, false, false }
 static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_VERSION, drm_version_ioctl),
 	CORE(DRM_IOCTL_GET_CAP, drm_get_cap_ioctl),
@@ -1386,7 +1510,7 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, syncobj_timeline_signal_ioctl),
 };
 
-#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false }
+#define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
 static const struct ioctl_desc panthor_ioctls[] = {
 	DRV(DRM_IOCTL_PANTHOR_DEV_QUERY, dev_query_ioctl),
 	DRV(DRM_IOCTL_PANTHOR_VM_CREATE, vm_create_ioctl),
@@ -1411,12 +1535,14 @@ static const struct ioctl_desc panthor_ioctls[] = {
 
 API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long request, void *arg)
 {
-	_Alignas(16) uint8_t kdata[128];
+	_Alignas(16) uint8_t stack_kdata[128];
 	const struct ioctl_desc *d = NULL;
 	unsigned int nr = _IOC_NR(request);
 	size_t usize = _IOC_SIZE(request), in_size, out_size, ksize, drv_size;
+	uint8_t *kdata = stack_kdata;
 	int err;
 
+	/* Not a DRM request at all: what a file without this ioctl answers. */
 	if (_IOC_TYPE(request) != DRM_IOCTL_BASE)
 		return -ENOTTY;
 	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
@@ -1425,8 +1551,11 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 	} else if (nr < ARRAY_LEN(core_ioctls)) {
 		d = &core_ioctls[nr];
 	}
-	if (!d || !d->fn)
-		return -ENOTTY;
+	/* drm_ioctl(): a number beyond the tables, or without a handler, is -EINVAL. */
+	if (!d || !d->fn) {
+		u_dbg(MOD, "ioctl 0x%lx: unknown DRM ioctl number 0x%x", request, nr);
+		return -EINVAL;
+	}
 	if (d->no_render && file->render)
 		return -EACCES;
 	if (d->stub)
@@ -1444,14 +1573,25 @@ API_EXPORT int pantomime_ioctl(struct pantomime_file *file, unsigned long reques
 		ksize = in_size;
 	if (out_size > ksize)
 		ksize = out_size;
-	if (ksize > sizeof(kdata))
-		return -EINVAL;
-	memset(kdata, 0, ksize);
-	if (in_size && u_copy_from_user(kdata, arg, in_size))
-		return -EFAULT;
+	/* A user struct larger than the stack buffer is heap-copied, as drm_ioctl() does. */
+	if (ksize > sizeof(stack_kdata)) {
+		kdata = u_malloc(ksize);
+		if (!kdata)
+			return -ENOMEM;
+	}
+	if (in_size && u_copy_from_user(kdata, arg, in_size)) {
+		err = -EFAULT;
+		goto out;
+	}
+	/* Only what the user did not give is zeroed (usually nothing). */
+	if (ksize > in_size)
+		memset(kdata + in_size, 0, ksize - in_size);
 	err = d->fn(file, kdata);
 	if (out_size && u_copy_to_user(arg, kdata, out_size))
 		err = -EFAULT;
+out:
+	if (kdata != stack_kdata)
+		u_free(kdata);
 	return err;
 }
 
@@ -1635,6 +1775,16 @@ API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
 }
 
 /* ------------------------------------------------------------------ debug */
+
+struct panthor_device *pantomime_debug_ptdev(struct pantomime_device *dev)
+{
+	return dev->ptdev;
+}
+
+struct panthor_file *pantomime_debug_pfile(struct pantomime_file *file)
+{
+	return file->pfile;
+}
 
 static void print_line(void *arg, const char *line)
 {

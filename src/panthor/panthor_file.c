@@ -184,6 +184,16 @@ int panthor_file_syncobj_create(struct panthor_file *pfile, uint32_t flags, uint
 	return ret;
 }
 
+int panthor_file_syncobj_install(struct panthor_file *pfile, struct drm_syncobj *syncobj,
+				 uint32_t *handle)
+{
+	int ret = handle_alloc(&pfile->syncobjs, drm_syncobj_get(syncobj), handle);
+
+	if (ret)
+		drm_syncobj_put(syncobj);
+	return ret;
+}
+
 struct drm_syncobj *panthor_file_syncobj_lookup(struct panthor_file *pfile, uint32_t handle)
 {
 	struct drm_syncobj *syncobj = NULL;

@@ -104,6 +104,17 @@ int panthor_file_bo_close(struct panthor_file *pfile, uint32_t handle);
 int panthor_file_syncobj_create(struct panthor_file *pfile, uint32_t flags, uint32_t *handle);
 
 /**
+ * panthor_file_syncobj_install() - a new handle for an existing syncobj
+ * (SYNCOBJ_FD_TO_HANDLE of a syncobj fd).
+ * @pfile: the file.
+ * @syncobj: the syncobj; the handle takes its own reference.
+ * @handle: out: the handle.
+ * Return: 0 or -ENOMEM.
+ */
+int panthor_file_syncobj_install(struct panthor_file *pfile, struct drm_syncobj *syncobj,
+				 uint32_t *handle);
+
+/**
  * panthor_file_syncobj_lookup() - the syncobj behind @handle.
  * @pfile: the file.
  * @handle: the handle.

@@ -1572,6 +1572,13 @@ static int panthor_vm_prepare_unmap_op_ctx(struct panthor_vm_op_ctx *op_ctx, str
 	op_ctx->va.range = size;
 	op_ctx->flags = OP_TYPE_UNMAP;
 
+	/*
+	 * An unmap of the whole VA space (VM destruction) splits no VA: none
+	 * can straddle its edges. It preallocates nothing, so destroying a VM
+	 * cannot fail for lack of memory and leave its mappings behind.
+	 */
+	if (va == vm->base.start && size == vm->base.range)
+		return 0;
 	ret = panthor_vm_op_ctx_prealloc_vmas(op_ctx, 2);
 	if (!ret)
 		ret = panthor_vm_op_ctx_prealloc_pts(vm->ptdev, op_ctx, unmap_pt_count(va, size));
@@ -3386,6 +3393,40 @@ static int check_va_page(struct panthor_vm *vm, struct gpuva *va, uint64_t addr)
 		return -EUCLEAN;
 	}
 	return 0;
+}
+
+struct vm_leaf_walk {
+	struct panthor_vm *vm;
+	int (*fn)(void *arg, const struct panthor_vm_leaf *leaf);
+	void *arg;
+};
+
+static int vm_leaf_visit(void *arg, const struct pgtable_leaf *l)
+{
+	struct vm_leaf_walk *w = arg;
+	struct panthor_vm_leaf leaf = { .iova = l->iova, .size = l->size, .pa = l->pa };
+	struct gpuva *va = gpuva_find_first(&w->vm->base, l->iova, l->size);
+
+	if (va && va->gem.obj) {
+		struct panthor_gem_object *bo = to_panthor_bo(va->gem.obj);
+
+		leaf.va_bo_id = bo->id;
+		leaf.va_sparse = !!(bo->usage & PANTHOR_BO_USAGE_DUMMY);
+		leaf.va_pa = panthor_gem_offset_to_pa(bo, gpuva_gem_offset(va, l->iova));
+	}
+	return w->fn(w->arg, &leaf);
+}
+
+int panthor_vm_walk_leaves(struct panthor_vm *vm,
+			   int (*fn)(void *arg, const struct panthor_vm_leaf *leaf), void *arg)
+{
+	struct vm_leaf_walk w = { .vm = vm, .fn = fn, .arg = arg };
+	int ret;
+
+	u_mutex_lock(&vm->op_lock);
+	ret = pgtable_for_each_leaf(vm->pgtbl, vm_leaf_visit, &w);
+	u_mutex_unlock(&vm->op_lock);
+	return ret;
 }
 
 int panthor_vm_validate(struct panthor_vm *vm)

@@ -547,6 +547,39 @@ void panthor_vm_dump_pgtable(struct panthor_vm *vm, uint64_t start, uint64_t end
 int panthor_vm_validate(struct panthor_vm *vm);
 
 /**
+ * struct panthor_vm_leaf - one leaf of a VM's page tables, as a walk of the
+ * tables finds it, with what the VM's VA tree says should be there.
+ * @iova: first GPU VA the leaf translates.
+ * @size: bytes it translates (4 KiB page or 2 MiB block).
+ * @pa: the leaf's output address.
+ * @va_bo_id: id of the BO of the VA range covering @iova (the file's sparse
+ *            dummy for a sparse range); 0 when no VA covers it.
+ * @va_sparse: the covering VA range is sparse.
+ * @va_pa: the physical address the covering VA's backing has at @iova
+ *         (0 without a covering VA).
+ */
+struct panthor_vm_leaf {
+	uint64_t iova;
+	uint64_t size;
+	phys_addr_t pa;
+	uint32_t va_bo_id;
+	bool va_sparse;
+	phys_addr_t va_pa;
+};
+
+/**
+ * panthor_vm_walk_leaves() - debug view for isolation checks: walk the VM's
+ * page tables under its op lock (pgtable_for_each_leaf(), not a lookup per
+ * address) and call @fn for every leaf with its covering VA's expectation.
+ * @vm: the VM.
+ * @fn: called for each leaf; a non-zero return stops the walk.
+ * @arg: passed to @fn.
+ * Return: 0, or the first non-zero value of @fn.
+ */
+int panthor_vm_walk_leaves(struct panthor_vm *vm,
+			   int (*fn)(void *arg, const struct panthor_vm_leaf *leaf), void *arg);
+
+/**
  * panthor_vm_lookup_pa() - the physical address the VM's tables map @va to.
  * @vm: the VM.
  * @va: GPU VA.

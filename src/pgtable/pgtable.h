@@ -278,6 +278,26 @@ struct pgtable_leaf {
 int pgtable_lookup(struct pgtable *pt, uint64_t iova, struct pgtable_leaf *leaf);
 
 /**
+ * typedef pgtable_leaf_fn - visitor of pgtable_for_each_leaf().
+ * @arg: the pointer given to pgtable_for_each_leaf().
+ * @leaf: one valid leaf descriptor (its @iova is the first address it
+ *        translates; a descriptor of an illegal type for its level is
+ *        reported as a leaf too, so a checker sees it).
+ * Return: 0 to go on, anything else to stop the walk with that value.
+ */
+typedef int (*pgtable_leaf_fn)(void *arg, const struct pgtable_leaf *leaf);
+
+/**
+ * pgtable_for_each_leaf() - walk the tables (no translation of addresses one
+ * by one) and call @fn for every valid leaf, in address order.
+ * @pt: the page table (no concurrent update).
+ * @fn: the visitor.
+ * @arg: passed to @fn.
+ * Return: 0 after the whole walk, or the first non-zero value @fn returned.
+ */
+int pgtable_for_each_leaf(struct pgtable *pt, pgtable_leaf_fn fn, void *arg);
+
+/**
  * typedef pgtable_print_fn - destination of pgtable_dump() lines.
  * @arg: the pointer given to pgtable_dump().
  * @line: one line, NUL-terminated, without a newline.

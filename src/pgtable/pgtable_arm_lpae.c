@@ -987,6 +987,41 @@ void pgtable_dump(struct pgtable *pt, uint64_t start, uint64_t end, pgtable_prin
 		arm_lpae_walk(pt, start, end, arm_lpae_dump_visit, &d);
 }
 
+/* ---- leaf walk ------------------------------------------------------------ */
+
+struct arm_lpae_leaves {
+	pgtable_leaf_fn fn;
+	void *arg;
+	int ret;
+};
+
+static enum arm_lpae_walk_action arm_lpae_leaf_visit(void *arg, unsigned int lvl, uint64_t iova,
+						     uint64_t *ptep, uint64_t pte)
+{
+	struct arm_lpae_leaves *w = arg;
+	struct pgtable_leaf leaf;
+
+	if (!arm_lpae_pte_valid(pte))
+		return ARM_LPAE_WALK_NEXT;
+	if (arm_lpae_pte_is_table(pte, lvl))
+		return ARM_LPAE_WALK_DESCEND;
+	leaf.pte = pte;
+	leaf.level = lvl;
+	leaf.size = arm_lpae_block_size(lvl);
+	leaf.iova = iova & ~(leaf.size - 1);
+	leaf.pa = arm_lpae_pte_pa(pte);
+	w->ret = w->fn(w->arg, &leaf);
+	return w->ret ? ARM_LPAE_WALK_STOP : ARM_LPAE_WALK_NEXT;
+}
+
+int pgtable_for_each_leaf(struct pgtable *pt, pgtable_leaf_fn fn, void *arg)
+{
+	struct arm_lpae_leaves w = { .fn = fn, .arg = arg };
+
+	arm_lpae_walk(pt, 0, 1ull << pt->cfg.ias, arm_lpae_leaf_visit, &w);
+	return w.ret;
+}
+
 /* ---- validation ---------------------------------------------------------- */
 
 struct arm_lpae_validate {

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Atomic reference counts. An increment from zero or a decrement below zero
- * is a use-after-free in the caller and aborts with a message.
+ * is a use-after-free in the caller and aborts with a message. So does an
+ * increment past INT32_MAX: the kernel's refcount_t saturates there (leaking
+ * the object rather than freeing it early); a model used to find bugs stops
+ * and says so instead, since such a count can only come from a leak loop.
  */
 #ifndef PANTOMIME_U_REFCOUNT_H
 #define PANTOMIME_U_REFCOUNT_H
@@ -37,6 +40,8 @@ static inline void u_refcount_get(struct u_refcount *r)
 
 	if (old <= 0)
 		u_panic("refcount: get on a dead object (count was %d)", old);
+	if (old == INT32_MAX)
+		u_panic("refcount: overflow (count was %d)", old);
 }
 
 /** u_refcount_get_unless_zero() - take a reference unless the count already dropped to 0. Return: true if taken. */
@@ -47,6 +52,8 @@ static inline bool u_refcount_get_unless_zero(struct u_refcount *r)
 	do {
 		if (old == 0)
 			return false;
+		if (old < 0 || old == INT32_MAX)
+			u_panic("refcount: get_unless_zero on a corrupt count (%d)", old);
 	} while (!__atomic_compare_exchange_n(&r->v, &old, old + 1, true,
 					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
 	return true;

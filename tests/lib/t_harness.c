@@ -30,6 +30,8 @@
 static struct {
 	const char *name;
 	t_test_fn fn;
+	t_test_arg_fn afn;
+	const void *arg;
 } tests[MAX_TESTS];
 static unsigned int nr_tests;
 
@@ -50,6 +52,18 @@ void t_register(const char *name, t_test_fn fn)
 	}
 	tests[nr_tests].name = name;
 	tests[nr_tests].fn = fn;
+	nr_tests++;
+}
+
+void t_register_arg(const char *name, t_test_arg_fn fn, const void *arg)
+{
+	if (nr_tests == MAX_TESTS) {
+		fprintf(stderr, "too many tests\n");
+		abort();
+	}
+	tests[nr_tests].name = name;
+	tests[nr_tests].afn = fn;
+	tests[nr_tests].arg = arg;
 	nr_tests++;
 }
 
@@ -210,6 +224,37 @@ unsigned long t_fault_loop(const struct t_fault_loop_ops *ops, void *ctx, bool p
 	t_fail(__FILE__, __LINE__, "fault loop did not terminate");
 }
 
+void t_exec_self(const char *argv0)
+{
+	const char *wrap = getenv("PANTOMIME_TEST_EXEC_WRAPPER");
+	const char *preload = getenv("LD_PRELOAD");
+	char self[4096], words[512], env[4096], *argv[16];
+	unsigned int argc = 0;
+	ssize_t n;
+
+	if (!wrap || !*wrap) {
+		execl("/proc/self/exe", argv0, (char *)NULL);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || strlen(wrap) >= sizeof(words))
+		return;
+	self[n] = '\0';
+	strcpy(words, wrap);
+	for (char *w = strtok(words, " "); w && argc < 12; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	/* The preload is the guest's (qemu -E), not the emulator's own. */
+	if (preload && *preload && strlen(preload) < sizeof(env) - 12) {
+		snprintf(env, sizeof(env), "LD_PRELOAD=%s", preload);
+		argv[argc++] = "-E";
+		argv[argc++] = env;
+		unsetenv("LD_PRELOAD");
+	}
+	argv[argc++] = self;
+	argv[argc] = NULL;
+	execvp(argv[0], argv);
+}
+
 static bool matches(const char *name, int argc, char **argv)
 {
 	if (argc <= 1)
@@ -221,11 +266,15 @@ static bool matches(const char *name, int argc, char **argv)
 }
 
 /* setjmp lives here, away from main's counters, so longjmp cannot clobber them. */
-static int run_one(t_test_fn fn)
+static int run_one(unsigned int i)
 {
 	test_state = 0;
-	if (setjmp(test_env) == 0)
-		fn();
+	if (setjmp(test_env) == 0) {
+		if (tests[i].afn)
+			tests[i].afn(tests[i].arg);
+		else
+			tests[i].fn();
+	}
 	return test_state;
 }
 
@@ -254,7 +303,7 @@ int main(int argc, char **argv)
 		allocs_before = u_alloc_live();
 		reports_before = u_lockdep_reports();
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (run_one(tests[i].fn) == 0) {
+		if (run_one(i) == 0) {
 			if (u_alloc_live() != allocs_before) {
 				printf("# FAIL: %ld heap blocks leaked by the test\n",
 				       u_alloc_live() - allocs_before);

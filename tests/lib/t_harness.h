@@ -20,6 +20,18 @@ typedef void (*t_test_fn)(void);
 /** t_register() - add test @fn under @name (T_TEST() calls it from a constructor). */
 void t_register(const char *name, t_test_fn fn);
 
+/** typedef t_test_arg_fn - a test function that takes the argument it was registered with. */
+typedef void (*t_test_arg_fn)(const void *arg);
+
+/**
+ * t_register_arg() - add test @fn under @name, called with @arg: how a
+ * table-driven file registers one case per row (from a constructor).
+ * @name: the case's name; must outlive the run (a string literal or table field).
+ * @fn: the test function.
+ * @arg: passed to @fn.
+ */
+void t_register_arg(const char *name, t_test_arg_fn fn, const void *arg);
+
 /**
  * T_TEST() - define test function @fn registered under @name ("mm/buddy/merge").
  */
@@ -92,6 +104,17 @@ void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Return: true if the child died of SIGABRT (a u_panic()), false otherwise.
  */
 bool t_expect_abort(void (*fn)(void *arg), void *arg);
+
+/**
+ * t_exec_self() - execute this test binary again as @argv0, with the same
+ * environment. When PANTOMIME_TEST_EXEC_WRAPPER names an emulator
+ * ("qemu-aarch64 -L /usr/aarch64-linux-gnu", as the aarch64 cross check
+ * sets) the binary runs through it, since an emulated process cannot exec a
+ * foreign binary itself; LD_PRELOAD then goes to the emulated program (the
+ * emulator's -E), not to the emulator. Returns only on failure.
+ * @argv0: the new process's argv[0] (without an emulator).
+ */
+void t_exec_self(const char *argv0);
 
 /** t_errname() - Return: "ENOMEM" etc. for a positive errno (or "?"). */
 const char *t_errname(int err);

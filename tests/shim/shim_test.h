@@ -41,40 +41,10 @@ static inline bool shim_test_emulated(void)
 	return w && *w;
 }
 
-/**
- * shim_test_exec_self() - execute this binary again, through the emulator
- * named by PANTOMIME_TEST_EXEC_WRAPPER if set (an emulated process cannot
- * exec a foreign binary itself). Returns only on failure.
- */
+/** shim_test_exec_self() - t_exec_self() for a scenario process. Returns only on failure. */
 static inline void shim_test_exec_self(void)
 {
-	const char *wrap = getenv("PANTOMIME_TEST_EXEC_WRAPPER");
-	const char *preload = getenv("LD_PRELOAD");
-	char self[4096], words[512], env[4096], *argv[16];
-	unsigned int argc = 0;
-	ssize_t n;
-
-	if (!wrap || !*wrap) {
-		execl("/proc/self/exe", "shim-scenario", (char *)NULL);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0 || strlen(wrap) >= sizeof(words))
-		return;
-	self[n] = '\0';
-	strcpy(words, wrap);
-	for (char *w = strtok(words, " "); w && argc < 12; w = strtok(NULL, " "))
-		argv[argc++] = w;
-	/* The preload is the guest's (qemu -E), not the emulator's own. */
-	if (preload && strlen(preload) < sizeof(env) - 12) {
-		snprintf(env, sizeof(env), "LD_PRELOAD=%s", preload);
-		argv[argc++] = "-E";
-		argv[argc++] = env;
-		unsetenv("LD_PRELOAD");
-	}
-	argv[argc++] = self;
-	argv[argc] = NULL;
-	execvp(argv[0], argv);
+	t_exec_self("shim-scenario");
 }
 
 /** shim_test_info() - the mock's counters through @fd (asserts the ioctl worked). */

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <drm.h>
 
@@ -29,6 +33,28 @@
 
 #define VA_CODE (1ull << 20)
 #define VA_DATA (2ull << 20)
+
+/*
+ * Set or clear CAP_SYS_NICE in this thread's effective set; Return: whether
+ * it was effective before (nothing changes when it is not permitted).
+ */
+static bool set_cap_sys_nice(bool on)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	bool was;
+
+	T_ASSERT_EQ_INT(syscall(SYS_capget, &hdr, d), 0);
+	was = d[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE);
+	if (!(d[CAP_TO_INDEX(CAP_SYS_NICE)].permitted & CAP_TO_MASK(CAP_SYS_NICE)))
+		return was;
+	if (on)
+		d[CAP_TO_INDEX(CAP_SYS_NICE)].effective |= CAP_TO_MASK(CAP_SYS_NICE);
+	else
+		d[CAP_TO_INDEX(CAP_SYS_NICE)].effective &= ~CAP_TO_MASK(CAP_SYS_NICE);
+	T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, d), 0);
+	return was;
+}
 
 static struct pantomime_device *dev;
 static struct pantomime_file *file;
@@ -226,6 +252,7 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	struct drm_panthor_group_get_state gs = { 0 };
 	struct drm_panthor_group_submit s = { 0 };
 	uint32_t group;
+	bool had;
 
 	setup();
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
@@ -241,7 +268,11 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EFAULT);
 	c.queues.array = (uintptr_t)&qc;
 	c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
-	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);
+	had = set_cap_sys_nice(false);
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);	/* a render file */
+	c.priority = 4;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EINVAL);
+	set_cap_sys_nice(had);
 	c.priority = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
 	group = c.group_handle;

@@ -666,3 +666,67 @@ T_TEST(sync_file_fault, "dma/sync_file/fault-loop")
 	T_ASSERT_EQ_INT(sync_file_count(), 0);
 	dma_fence_put(f);
 }
+
+/* ---- syncobj fds ------------------------------------------------------- */
+
+T_TEST(syncobj_fd_round_trip, "dma/syncobj/fd-export-import-dup-close")
+{
+	struct drm_syncobj *s = new_syncobj(0), *got;
+	struct dma_fence *f = dma_fence_get_stub();
+	unsigned int base = sync_file_count();
+	int fd, fd2, sf;
+
+	fd = drm_syncobj_get_fd(s);
+	T_ASSERT_GE_INT(fd, 0);
+	T_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* The fd holds its own reference: the creator's can go. */
+	T_ASSERT_EQ_INT(u_refcount_read(&s->refcount), 2);
+	got = drm_syncobj_from_fd(fd);
+	T_ASSERT_EQ_PTR(got, s);
+	drm_syncobj_put(got);
+	/* A dup is the same file and outlives the original. */
+	fd2 = dup(fd);
+	close(fd);
+	T_ASSERT_EQ_INT(sync_file_gc(), 0);
+	got = drm_syncobj_from_fd(fd2);
+	T_ASSERT_EQ_PTR(got, s);
+	drm_syncobj_put(got);
+	/* Neither kind of file is the other. */
+	T_ASSERT(!sync_file_is_sync_file(fd2));
+	T_ASSERT_ERRNO(PTR_ERR(sync_file_get_fence(fd2)), EINVAL);
+	sf = sync_file_create(f);
+	T_ASSERT_GE_INT(sf, 0);
+	T_ASSERT_ERRNO(PTR_ERR(drm_syncobj_from_fd(sf)), EINVAL);
+	T_ASSERT_ERRNO(PTR_ERR(drm_syncobj_from_fd(-1)), EINVAL);
+	close(sf);
+	/* Closing the last descriptor lets the registry drop the syncobj. */
+	close(fd2);
+	T_ASSERT_EQ_INT(sync_file_gc(), 2);
+	T_ASSERT_EQ_INT(sync_file_count(), base);
+	T_ASSERT_EQ_INT(u_refcount_read(&s->refcount), 1);
+	T_ASSERT_ERRNO(PTR_ERR(drm_syncobj_from_fd(fd2)), EINVAL);
+	drm_syncobj_put(s);
+	dma_fence_put(f);
+}
+
+static int syncobj_fd_run(void *ctx)
+{
+	int fd = drm_syncobj_get_fd(ctx);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	sync_file_gc();
+	return 0;
+}
+
+T_TEST(syncobj_fd_fault, "dma/syncobj/fd-fault-loop")
+{
+	struct drm_syncobj *s = new_syncobj(0);
+	struct t_fault_loop_ops ops = { .run = syncobj_fd_run };
+
+	/* One allocation (the registry entry); its failure leaves nothing behind. */
+	T_ASSERT_EQ_INT(t_fault_loop(&ops, s, false), 1);
+	T_ASSERT_EQ_INT(u_refcount_read(&s->refcount), 1);
+	drm_syncobj_put(s);
+}

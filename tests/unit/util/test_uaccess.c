@@ -271,34 +271,6 @@ struct scenario {
 };
 static const struct scenario scenarios[];
 
-/*
- * Re-execute this binary. PANTOMIME_TEST_EXEC_WRAPPER ("qemu-aarch64 -L
- * /usr/aarch64-linux-gnu") runs it through an emulator, as the aarch64
- * cross check does: an emulated process cannot exec a foreign binary itself.
- */
-static void exec_self(void)
-{
-	const char *wrap = getenv("PANTOMIME_TEST_EXEC_WRAPPER");
-	char self[4096], words[512], *argv[16];
-	unsigned int argc = 0;
-	ssize_t n;
-
-	if (!wrap || !*wrap) {
-		execl("/proc/self/exe", "test-uaccess", (char *)NULL);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0 || strlen(wrap) >= sizeof(words))
-		return;
-	self[n] = '\0';
-	strcpy(words, wrap);
-	for (char *w = strtok(words, " "); w && argc < 14; w = strtok(NULL, " "))
-		argv[argc++] = w;
-	argv[argc++] = self;
-	argv[argc] = NULL;
-	execvp(argv[0], argv);
-}
-
 static int in_child(const char *name)
 {
 	fflush(stdout);
@@ -312,7 +284,7 @@ static int in_child(const char *name)
 		if (devnull >= 0)
 			dup2(devnull, 2);
 		setenv("UACCESS_SCENARIO", name, 1);
-		exec_self();
+		t_exec_self("test-uaccess");
 		_exit(127);
 	}
 	T_ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);

@@ -916,6 +916,27 @@ T_TEST(refcount_get_dead, "util/refcount/get-on-zero-aborts")
 	assert_aborted(status, err, "get on a dead object");
 }
 
+static void get_overflow(void *arg)
+{
+	struct u_refcount r;
+
+	u_refcount_init(&r, INT32_MAX);
+	if (arg)
+		(void)u_refcount_get_unless_zero(&r);
+	else
+		u_refcount_get(&r);
+}
+
+T_TEST(refcount_overflow, "util/refcount/overflow-aborts")
+{
+	char err[2048];
+	int status = run_forked(get_overflow, NULL, err, sizeof(err));
+
+	assert_aborted(status, err, "refcount: overflow (count was 2147483647)");
+	status = run_forked(get_overflow, &status, err, sizeof(err));
+	assert_aborted(status, err, "get_unless_zero on a corrupt count (2147483647)");
+}
+
 /* ---- u_log -------------------------------------------------------------- */
 
 T_TEST(log_parse, "util/log/parse-level")
