@@ -272,6 +272,19 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);	/* a render file */
 	c.priority = 4;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EINVAL);
+	/* The DRM master (the first primary file) may. */
+	{
+		struct pantomime_file *primary;
+		struct drm_panthor_vm_create pvc = { 0 };
+
+		T_ASSERT_OK(pantomime_file_open(dev, false, &primary));
+		T_ASSERT_OK(pantomime_ioctl(primary, DRM_IOCTL_PANTHOR_VM_CREATE, &pvc));
+		c.vm_id = pvc.id;
+		c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
+		T_ASSERT_OK(pantomime_ioctl(primary, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
+		pantomime_file_close(primary);
+		c.vm_id = vc.id;
+	}
 	set_cap_sys_nice(had);
 	c.priority = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
