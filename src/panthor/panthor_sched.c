@@ -782,6 +782,14 @@ static struct panthor_group *group_lookup(struct panthor_file *pfile, uint32_t h
 	return group;
 }
 
+/* A group whose handle is gone: cancel its jobs, join its threads, drop the pool's reference. */
+static void group_kill(struct panthor_group *group)
+{
+	__atomic_store_n(&group->destroyed, true, __ATOMIC_RELEASE);
+	group_stop_queues(group);
+	group_put(group);
+}
+
 int panthor_group_destroy(struct panthor_file *pfile, uint32_t handle)
 {
 	struct panthor_group_pool *pool = pfile->groups;
@@ -797,9 +805,7 @@ int panthor_group_destroy(struct panthor_file *pfile, uint32_t handle)
 		u_dbg(MOD, "GROUP_DESTROY: unknown group %u", handle);
 		return -EINVAL;
 	}
-	__atomic_store_n(&group->destroyed, true, __ATOMIC_RELEASE);
-	group_stop_queues(group);
-	group_put(group);
+	group_kill(group);
 	return 0;
 }
 
@@ -865,8 +871,16 @@ void panthor_group_pool_destroy(struct panthor_file *pfile)
 
 	if (!pool)
 		return;
-	for (uint32_t id = 1; id <= PANTHOR_MAX_GROUPS_PER_FILE; id++)
-		panthor_group_destroy(pfile, id);
+	for (uint32_t id = 0; id < PANTHOR_MAX_GROUPS_PER_FILE; id++) {
+		struct panthor_group *group;
+
+		u_mutex_lock(&pool->lock);
+		group = pool->groups[id];
+		pool->groups[id] = NULL;
+		u_mutex_unlock(&pool->lock);
+		if (group)
+			group_kill(group);
+	}
 	u_mutex_fini(&pool->lock);
 	u_free(pool);
 	pfile->groups = NULL;
