@@ -296,6 +296,9 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	s.pad = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &s));	/* no job */
 	T_ASSERT_ERRNO(submit(group, 0, VA_CODE + 4, 8, NULL, 0), EINVAL);
+	/* A job is checked before its syncs are copied: a bad job wins over a bad pointer. */
+	T_ASSERT_ERRNO(submit(group, 0, VA_CODE + 4, 8, (void *)0xdead000000000ull, 1), EINVAL);
+	T_ASSERT_ERRNO(submit(group, 0, VA_CODE, 8, (void *)0xdead000000000ull, 1), EFAULT);
 	T_ASSERT_ERRNO(submit(group + 1, 0, VA_CODE, 8, NULL, 0), EINVAL);
 
 	gs.group_handle = group;
