@@ -1492,10 +1492,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* HIGH and REALTIME: CAP_SYS_NICE or the DRM master, as DEV_QUERY reports. */
-	err = panthor_group_create(file->pfile, c, queues,
-				   !group_priority_permit(file, PANTHOR_GROUP_PRIORITY_REALTIME),
-				   &handle);
+	/* The kernel's order: the queue array, then the priority permission. */
+	err = group_priority_permit(file, c->priority);
+	if (!err)
+		err = panthor_group_create(file->pfile, c, queues, true, &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);
@@ -1550,15 +1550,19 @@ static int group_submit_ioctl(struct pantomime_file *file, void *data)
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
-				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
-		if (err)
-			goto out;
 		jobs[i].queue_index = uq[i].queue_index;
 		jobs[i].stream_size = uq[i].stream_size;
 		jobs[i].stream_addr = uq[i].stream_addr;
 		jobs[i].latest_flush = uq[i].latest_flush;
 		jobs[i].pad = uq[i].pad;
+		/* The kernel checks job i before it copies job i's syncs. */
+		err = panthor_group_submit_check(file->pfile, s->group_handle, &jobs[i]);
+		if (err)
+			goto out;
+		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
+				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
+		if (err)
+			goto out;
 		/* drm_panthor_sync_op and panthor_sync_op_args have the same layout. */
 		jobs[i].syncs = (const struct panthor_sync_op_args *)syncs[i];
 		jobs[i].syncs_count = uq[i].syncs.count;

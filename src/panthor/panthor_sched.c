@@ -795,6 +795,14 @@ static struct panthor_group *group_lookup(struct panthor_file *pfile, uint32_t h
 	return group;
 }
 
+/* A group whose handle is gone: cancel its jobs, join its threads, drop the pool's reference. */
+static void group_kill(struct panthor_group *group)
+{
+	__atomic_store_n(&group->destroyed, true, __ATOMIC_RELEASE);
+	group_stop_queues(group);
+	group_put(group);
+}
+
 int panthor_group_destroy(struct panthor_file *pfile, uint32_t handle)
 {
 	struct panthor_group_pool *pool = pfile->groups;
@@ -810,9 +818,7 @@ int panthor_group_destroy(struct panthor_file *pfile, uint32_t handle)
 		u_dbg(MOD, "GROUP_DESTROY: unknown group %u", handle);
 		return -EINVAL;
 	}
-	__atomic_store_n(&group->destroyed, true, __ATOMIC_RELEASE);
-	group_stop_queues(group);
-	group_put(group);
+	group_kill(group);
 	return 0;
 }
 
@@ -878,8 +884,16 @@ void panthor_group_pool_destroy(struct panthor_file *pfile)
 
 	if (!pool)
 		return;
-	for (uint32_t id = 1; id <= PANTHOR_MAX_GROUPS_PER_FILE; id++)
-		panthor_group_destroy(pfile, id);
+	for (uint32_t id = 0; id < PANTHOR_MAX_GROUPS_PER_FILE; id++) {
+		struct panthor_group *group;
+
+		u_mutex_lock(&pool->lock);
+		group = pool->groups[id];
+		pool->groups[id] = NULL;
+		u_mutex_unlock(&pool->lock);
+		if (group)
+			group_kill(group);
+	}
 	u_mutex_fini(&pool->lock);
 	u_free(pool);
 	pfile->groups = NULL;
@@ -1006,6 +1020,61 @@ static void submit_fini(struct sched_submit *ctx)
 	u_free(ctx->jobs);
 }
 
+/* The checks of one job before its syncs; Return: 0 and the group (a reference), or -EINVAL. */
+static int job_check(struct panthor_file *pfile, uint32_t handle,
+		     const struct panthor_queue_submit_args *args, struct panthor_group **out)
+{
+	struct panthor_group *group;
+
+	if (args->pad) {
+		u_dbg(MOD, "GROUP_SUBMIT: non-zero pad");
+		return -EINVAL;
+	}
+	if ((args->stream_size == 0) != (args->stream_addr == 0)) {
+		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx with size %u",
+		      (unsigned long long)args->stream_addr, args->stream_size);
+		return -EINVAL;
+	}
+	if ((args->stream_addr & 63) || (args->stream_size & 7)) {
+		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx not 64-byte aligned or size %u "
+		      "not a multiple of 8", (unsigned long long)args->stream_addr, args->stream_size);
+		return -EINVAL;
+	}
+	if (args->latest_flush & 0x7f000000u) {
+		u_dbg(MOD, "GROUP_SUBMIT: latest_flush 0x%x has bits 24..30 set", args->latest_flush);
+		return -EINVAL;
+	}
+	group = group_lookup(pfile, handle);
+	if (!group) {
+		u_dbg(MOD, "GROUP_SUBMIT: unknown group %u", handle);
+		return -EINVAL;
+	}
+	if (!group_can_run(group)) {
+		u_dbg(MOD, "GROUP_SUBMIT: group %u cannot run (timed out, faulted or destroyed)",
+		      handle);
+		group_put(group);
+		return -EINVAL;
+	}
+	if (args->queue_index >= group->queue_count) {
+		u_dbg(MOD, "GROUP_SUBMIT: queue %u of %u", args->queue_index, group->queue_count);
+		group_put(group);
+		return -EINVAL;
+	}
+	*out = group;
+	return 0;
+}
+
+int panthor_group_submit_check(struct panthor_file *pfile, uint32_t handle,
+			       const struct panthor_queue_submit_args *job)
+{
+	struct panthor_group *group;
+	int ret = job_check(pfile, handle, job, &group);
+
+	if (!ret)
+		group_put(group);
+	return ret;
+}
+
 static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handle,
 				      const struct panthor_queue_submit_args *args)
 {
@@ -1014,40 +1083,9 @@ static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handl
 	uint32_t waits = 0;
 	int ret;
 
-	if (args->pad) {
-		u_dbg(MOD, "GROUP_SUBMIT: non-zero pad");
-		return ERR_PTR(-EINVAL);
-	}
-	if ((args->stream_size == 0) != (args->stream_addr == 0)) {
-		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx with size %u",
-		      (unsigned long long)args->stream_addr, args->stream_size);
-		return ERR_PTR(-EINVAL);
-	}
-	if ((args->stream_addr & 63) || (args->stream_size & 7)) {
-		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx not 64-byte aligned or size %u "
-		      "not a multiple of 8", (unsigned long long)args->stream_addr, args->stream_size);
-		return ERR_PTR(-EINVAL);
-	}
-	if (args->latest_flush & 0x7f000000u) {
-		u_dbg(MOD, "GROUP_SUBMIT: latest_flush 0x%x has bits 24..30 set", args->latest_flush);
-		return ERR_PTR(-EINVAL);
-	}
-	group = group_lookup(pfile, handle);
-	if (!group) {
-		u_dbg(MOD, "GROUP_SUBMIT: unknown group %u", handle);
-		return ERR_PTR(-EINVAL);
-	}
-	if (!group_can_run(group)) {
-		u_dbg(MOD, "GROUP_SUBMIT: group %u cannot run (timed out, faulted or destroyed)",
-		      handle);
-		group_put(group);
-		return ERR_PTR(-EINVAL);
-	}
-	if (args->queue_index >= group->queue_count) {
-		u_dbg(MOD, "GROUP_SUBMIT: queue %u of %u", args->queue_index, group->queue_count);
-		group_put(group);
-		return ERR_PTR(-EINVAL);
-	}
+	ret = job_check(pfile, handle, args, &group);
+	if (ret)
+		return ERR_PTR(ret);
 	for (uint32_t i = 0; i < args->syncs_count; i++) {
 		ret = check_sync_op(&args->syncs[i]);
 		if (ret) {
