@@ -25,6 +25,7 @@
 #include "panthor/panthor_debug.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_mmu.h"
 #include "util/u_alloc.h"
 
 #define WILD 0xdead000000000ull
@@ -564,6 +565,8 @@ static void snap_take(struct bctx *c, struct snap *s)
 	struct panthor_file *pfile = pantomime_debug_pfile(c->w.f[0].file);
 	struct panthor_gem_object *bo = panthor_file_bo_lookup(pfile, c->bo);
 
+	/* Finished bind jobs are freed by a cleanup thread (slow under TSan): not this call's doing. */
+	panthor_mmu_wait_cleanup(pantomime_debug_ptdev(c->w.dev));
 	s->vms = view(c, PANTOMIME_VIEW_VMS);
 	s->pgt = view(c, PANTOMIME_VIEW_PGTABLES);
 	s->frames = rel_frames(&c->w);
