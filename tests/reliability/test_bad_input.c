@@ -215,6 +215,12 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_vm_bind, ops.array, WILD) }, EFAULT },
 	{ "VM_BIND ops NULL", DRM_IOCTL_PANTHOR_VM_BIND, false,
 	  { C(ARG, drm_panthor_vm_bind, ops.array, 0) }, EFAULT },
+	{ "VM_BIND ops NULL, stride 64", DRM_IOCTL_PANTHOR_VM_BIND, false,
+	  { C(ARG, drm_panthor_vm_bind, ops.array, 0), C(ARG, drm_panthor_vm_bind, ops.stride, 64) },
+	  EFAULT },
+	{ "BO_SYNC ops NULL, stride 32", DRM_IOCTL_PANTHOR_BO_SYNC, false,
+	  { C(ARG, drm_panthor_bo_sync, ops.array, 0), C(ARG, drm_panthor_bo_sync, ops.stride, 32) },
+	  EFAULT },
 	{ "VM_BIND ops count over INT_MAX bytes", DRM_IOCTL_PANTHOR_VM_BIND, false,
 	  { C(ARG, drm_panthor_vm_bind, ops.count, 0x7fffffff) }, ENOMEM },
 
