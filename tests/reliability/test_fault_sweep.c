@@ -20,6 +20,7 @@
  * A new path (group submit, dma-buf, syncobj fds) is one more row.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include "rel_test.h"
 #include "t_harness.h"
+#include "dma/dma_buf.h"
 #include "dma/dma_fence.h"
 #include "dma/sync_file.h"
 #include "dma/syncobj.h"
@@ -53,6 +55,8 @@ struct sctx {
 	struct rel_world w;
 	const struct sweep *s;
 	uint32_t vm, bo, bo2, syncobj, made;
+	int prime_fd;
+	bool mapped;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -707,6 +711,187 @@ static void exclusive_undo(struct sctx *c)
 	T_ASSERT_OK(rel_gem_close(&c->w, A, c->made));
 }
 
+/* ---------------------------------------------------------------- groups */
+
+#define CS_MOVE48(d, imm) ((0x01ull << 56) | ((uint64_t)(d) << 48) | ((imm) & 0xffffffffffffull))
+#define CS_MOVE32(r, imm) ((0x02ull << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
+#define CS_STORE(base, addr, mask) \
+	((0x15ull << 56) | ((uint64_t)(base) << 48) | ((uint64_t)(addr) << 40) | ((uint64_t)(mask) << 16))
+#define VA_CODE (48 * MiB)
+#define VA_DATA (49 * MiB)
+
+/* A VM with a code BO whose stream stores a word into a data BO, and a syncobj. */
+static void group_setup(struct sctx *c)
+{
+	struct drm_panthor_bo_mmap_offset mo = { 0 };
+	uint64_t *cp;
+	void *out;
+
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, 4096, 0, 0);
+	c->bo2 = rel_bo_create(&c->w, A, 4096, 0, 0);
+	mo.handle = c->bo;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &mo));
+	T_ASSERT_OK(pantomime_mmap(c->w.f[A].file, NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   mo.offset, &out));
+	cp = out;
+	cp[0] = CS_MOVE48(0, VA_DATA + 0x80);
+	cp[1] = CS_MOVE32(4, 0xcafef00d);
+	cp[2] = CS_STORE(4, 0, 1);
+	T_ASSERT_OK(pantomime_munmap(out, 4096));
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, VA_CODE, 4096, false, 0));
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo2, 0, VA_DATA, 4096, false, 0));
+	c->syncobj = new_syncobj(c);
+}
+
+/* GROUP_CREATE, GROUP_SUBMIT of the stream (signalling the syncobj), the store, GROUP_DESTROY. */
+static int group_run(struct sctx *c)
+{
+	struct drm_panthor_dev_query q = { .type = DRM_PANTHOR_DEV_QUERY_GPU_INFO };
+	struct drm_panthor_gpu_info gi = { 0 };
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create gc = { 0 };
+	struct drm_panthor_sync_op sig = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+		.handle = c->syncobj,
+	};
+	struct drm_panthor_queue_submit qs = {
+		.stream_size = 24, .stream_addr = VA_CODE,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	struct drm_panthor_group_destroy gd = { 0 };
+	int err;
+
+	q.size = sizeof(gi);
+	q.pointer = (uintptr_t)&gi;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	gc.queues = (struct drm_panthor_obj_array){ .stride = sizeof(qc), .count = 1,
+						    .array = (uintptr_t)&qc };
+	gc.max_compute_cores = 1;
+	gc.max_fragment_cores = 1;
+	gc.max_tiler_cores = 1;
+	gc.compute_core_mask = gi.shader_present;
+	gc.fragment_core_mask = gi.shader_present;
+	gc.tiler_core_mask = gi.tiler_present;
+	gc.vm_id = c->vm;
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc);
+	if (err)
+		return err;
+	gs.group_handle = gc.group_handle;
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
+	if (!err) {
+		uint64_t v = 0;
+
+		T_ASSERT_OK(wait_syncobj(c, c->syncobj));
+		T_ASSERT_OK(rel_gpu_read(&c->w, A, c->vm, VA_DATA + 0x80, &v));
+		T_ASSERT_EQ_U64(v & 0xffffffffu, 0xcafef00d);
+	}
+	gd.group_handle = gc.group_handle;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd));
+	return err;
+}
+
+/* The store is seen again next time: clear it, and the syncobj. */
+static void group_undo(struct sctx *c)
+{
+	reset_syncobj(c, c->syncobj);
+	T_ASSERT_OK(rel_gpu_write(&c->w, A, c->vm, VA_DATA + 0x80, 0));
+}
+
+/* ---------------------------------------------------------------- dma-buf, syncobj fds */
+
+static void prime_setup(struct sctx *c)
+{
+	c->prime_fd = -1;
+	c->bo = rel_bo_create(&c->w, A, 2 * MiB, 0, 0);
+	rel_bo_write(&c->w, A, c->bo, 2 * MiB, 5);
+}
+
+/*
+ * PRIME export from file 0, import into file 1, map there, the GPU of file 1
+ * reads file 0's bytes. What it made is taken apart by prime_teardown()
+ * (an unmap allocates: not inside a sweep run).
+ */
+static int prime_run(struct sctx *c)
+{
+	struct drm_prime_handle ex = { .handle = c->bo, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1 };
+	struct drm_prime_handle im = { 0 };
+	uint64_t v = 0;
+	int err;
+
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ex);
+	if (err)
+		return err;
+	c->prime_fd = ex.fd;
+	im.fd = ex.fd;
+	err = rel_ioctl(&c->w, 1, DRM_IOCTL_PRIME_FD_TO_HANDLE, &im);
+	if (err)
+		return err;
+	c->made = im.handle;
+	err = rel_bind(&c->w, 1, c->w.f[1].vm, MAP, im.handle, 0, 64 * MiB, 2 * MiB, false, 0);
+	if (err)
+		return err;
+	c->mapped = true;
+	T_ASSERT_OK(rel_gpu_read(&c->w, 1, c->w.f[1].vm, 64 * MiB + MiB, &v));
+	T_ASSERT_EQ_U64(v, rel_word(5, MiB));
+	return 0;
+}
+
+static void prime_teardown(struct sctx *c)
+{
+	if (c->mapped)
+		T_ASSERT_OK(rel_bind(&c->w, 1, c->w.f[1].vm, UNMAP, 0, 0, 64 * MiB, 2 * MiB, false,
+				     0));
+	if (c->made)
+		T_ASSERT_OK(rel_gem_close(&c->w, 1, c->made));
+	if (c->prime_fd >= 0)
+		close(c->prime_fd);
+	dma_buf_gc();
+	c->mapped = false;
+	c->made = 0;
+	c->prime_fd = -1;
+}
+
+static void syncobj_fd_setup(struct sctx *c)
+{
+	c->syncobj = new_syncobj(c);
+}
+
+/* A syncobj as a file descriptor: export from file 0, import into file 1, signal there, seen here. */
+static int syncobj_fd_run(struct sctx *c)
+{
+	struct drm_syncobj_handle ex = { .handle = c->syncobj, .fd = -1 };
+	struct drm_syncobj_handle im = { 0 };
+	struct drm_syncobj_array sa = { .count_handles = 1 };
+	struct drm_syncobj_destroy d = { 0 };
+	int err;
+
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &ex);
+	if (err)
+		return err;
+	im.fd = ex.fd;
+	err = rel_ioctl(&c->w, 1, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &im);
+	if (!err) {
+		sa.handles = (uintptr_t)&im.handle;
+		err = rel_ioctl(&c->w, 1, DRM_IOCTL_SYNCOBJ_SIGNAL, &sa);
+		if (!err)
+			T_ASSERT_OK(wait_syncobj(c, c->syncobj));
+		d.handle = im.handle;
+		T_ASSERT_OK(rel_ioctl(&c->w, 1, DRM_IOCTL_SYNCOBJ_DESTROY, &d));
+	}
+	close(ex.fd);
+	sync_file_gc();
+	return err;
+}
+
+static void syncobj_fd_undo(struct sctx *c)
+{
+	reset_syncobj(c, c->syncobj);
+}
+
 /* ---------------------------------------------------------------- the table */
 
 /**
@@ -757,6 +942,12 @@ static const struct sweep sweeps[] = {
 	  restore_cleanup },
 	{ "reliability/sweep/syncobj", syncobj_setup, syncobj_run, NULL, NULL, 0, NULL },
 	{ "reliability/sweep/file-open-use-close", NULL, file_run, NULL, NULL, 0, NULL },
+	{ "reliability/sweep/group-create-submit-destroy", group_setup, group_run, group_undo, NULL,
+	  0, NULL },
+	{ "reliability/sweep/prime-export-import-map", prime_setup, prime_run, prime_teardown, NULL,
+	  0, prime_teardown },
+	{ "reliability/sweep/syncobj-fd-export-import", syncobj_fd_setup, syncobj_fd_run,
+	  syncobj_fd_undo, NULL, 0, NULL },
 };
 
 static int loop_run(void *arg)
