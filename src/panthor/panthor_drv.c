@@ -374,6 +374,16 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 /* ------------------------------------------------------------------ helpers */
 
 /*
+ * The user address @off bytes past @base, computed as an integer: user
+ * pointers are arbitrary values, and pointer arithmetic that wraps is
+ * undefined behaviour (UBSan's pointer-overflow) where the kernel's is not.
+ */
+static inline void *uaddr(uint64_t base, uint64_t off)
+{
+	return (void *)(uintptr_t)(base + off);
+}
+
+/*
  * Copy an object array in: @min is the minimum element size, @ksize the
  * driver's. Elements are zero-extended; extra non-zero user bytes are -E2BIG
  * (copy_struct_from_user).
@@ -410,7 +420,7 @@ static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size
 		}
 	}
 	for (i = 0; i < a->count && !err; i++) {
-		const uint8_t *usrc = (const uint8_t *)(uintptr_t)a->array + (size_t)i * a->stride;
+		const uint8_t *usrc = uaddr(a->array, (uint64_t)i * a->stride);
 
 		if (a->stride < ksize) {
 			if (u_copy_from_user(buf + (size_t)i * ksize, usrc, a->stride))
@@ -456,7 +466,7 @@ static int copy_struct_in(void *kobj, size_t ksize, uint64_t uptr, uint32_t usiz
 	for (size_t off = ksize; off < usize;) {
 		size_t n = usize - off < sizeof(buf) ? usize - off : sizeof(buf);
 
-		if (u_copy_from_user(buf, u + off, n))
+		if (u_copy_from_user(buf, uaddr(uptr, off), n))
 			return -EFAULT;
 		for (size_t i = 0; i < n; i++)
 			if (buf[i])
@@ -481,7 +491,7 @@ static int set_uobj(uint64_t uptr, uint32_t usize, size_t min, const void *kobj,
 		while (off < usize) {
 			size_t n = usize - off < sizeof(zeros) ? usize - off : sizeof(zeros);
 
-			if (u_copy_to_user((uint8_t *)u + off, zeros, n))
+			if (u_copy_to_user(uaddr(uptr, off), zeros, n))
 				return -EFAULT;
 			off += n;
 		}
@@ -1361,7 +1371,7 @@ static int bo_set_label_ioctl(struct pantomime_file *file, void *data)
 		}
 		/* strndup_user(): byte by byte up to the limit, NUL included. */
 		for (n = 0; n < BO_LABEL_MAX; n++) {
-			if (u_copy_from_user(&label[n], (const char *)(uintptr_t)l->label + n, 1)) {
+			if (u_copy_from_user(&label[n], uaddr(l->label, n), 1)) {
 				err = -EFAULT;
 				goto out;
 			}
