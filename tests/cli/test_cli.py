@@ -23,7 +23,7 @@ import tempfile
 
 EXE = os.path.abspath(sys.argv[1])
 MODE = sys.argv[2] if len(sys.argv) > 2 else "all"
-SECONDS = os.environ.get("PANTOMIME_CLI_SECONDS", "15")
+SECONDS = os.environ.get("PANTOMIME_CLI_SECONDS", "12")
 TMP = tempfile.mkdtemp(prefix="pantomime-cli-")
 results = []
 
@@ -41,6 +41,8 @@ def case(name, fn):
     try:
         fn()
         results.append((True, name, ""))
+    except Skip as ex:
+        results.append((True, name + " # SKIP " + str(ex), ""))
     except AssertionError as ex:
         results.append((False, name, str(ex)))
     except Exception as ex:  # a crash of the test itself is a failure too
@@ -221,9 +223,12 @@ def t_stress_seed():
     rc, out, err = run(["stress", "--seconds", "1", "--clients", "1", "--seed", "42", "--json"])
     check(rc == 0, "1 s run failed: %s" % err[-500:])
     check("seed 42" in err, "the seed is not printed")
-    rc, out2, err2 = run(["stress", "--seconds", "1", "--clients", "3", "--memory", "192M",
+    # Sanitized builds on a loaded machine: fewer threads than cores + executors (with three
+    # clients the model's executors can be descheduled past the driver's 100 ms AS timeout).
+    clients = "2" if os.environ.get("PANTOMIME_CLI_SANITIZER") else "3"
+    rc, out2, err2 = run(["stress", "--seconds", "1", "--clients", clients, "--memory", "192M",
                           "--swap", "512M", "--checker", "abort", "--seed=43", "--quiet"])
-    check(rc == 0, "3 clients / 192M run failed: %s" % (out2[-1500:] + err2[-500:]))
+    check(rc == 0, "%s clients / 192M run failed: %s" % (clients, out2[-1500:] + err2[-500:]))
     check(err2.strip() == "" or "[" not in err2, "--quiet still printed progress")
 
 
@@ -240,7 +245,13 @@ sys.exit(int(sys.argv[1]))
 """
 
 
+class Skip(Exception):
+    pass
+
+
 def t_run():
+    if os.environ.get("PANTOMIME_CLI_SANITIZER"):
+        raise Skip("the sanitized shim cannot be preloaded into uninstrumented programs")
     prog = os.path.join(TMP, "prog.py")
     with open(prog, "w") as f:
         f.write(PROG)

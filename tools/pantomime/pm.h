@@ -32,6 +32,7 @@ enum pm_op {
 	PM_OP_SYNCOBJ_WAIT,
 	PM_OP_GPU_SUBMIT,
 	PM_OP_VM_RECREATE,
+	PM_OP_GROUP_RECREATE,
 	PM_OP_KINDS,
 };
 
@@ -141,7 +142,7 @@ int pm_self_dir(char *buf, size_t len);
  * pm_find_shim() - find libpantomime-shim.so: $PANTOMIME_SHIM, the build tree, next to
  * the executable, the install libdir. Return: 0 and the path in @out, or -ENOENT.
  */
-int pm_find_shim(char *out, size_t len);
+int pm_find_shim(char *out, size_t len) __attribute__((nonnull(1)));
 
 /** pm_cmd_stress() - `pantomime stress`. Return: exit status. */
 int pm_cmd_stress(int argc, char **argv);

@@ -56,6 +56,7 @@ const char *const pm_op_names[PM_OP_KINDS] = {
 	[PM_OP_SYNCOBJ_WAIT] = "syncobj_wait",
 	[PM_OP_GPU_SUBMIT] = "gpu_submit",
 	[PM_OP_VM_RECREATE] = "vm_recreate",
+	[PM_OP_GROUP_RECREATE] = "group_recreate",
 };
 
 #define SZ_4K		0x1000ull
@@ -119,6 +120,7 @@ struct client {
 	unsigned int nr_live;
 	uint64_t live_bytes, cap_bytes;
 	uint64_t max_bo;		/* largest BO: the CPU pins it whole while writing */
+	uint64_t mapped_bytes, map_cap;	/* BOs mapped in the VM: a job makes them resident */
 	int slot_bo[NR_SLOTS];
 
 	struct sbo backing[NR_BACKING];
@@ -440,7 +442,12 @@ static int do_bind(struct client *c, struct drm_panthor_vm_bind_op *ops, unsigne
 			c->async_pending = true;
 		return 0;
 	}
-	*done = async ? 0 : b.ops.count;
+	/*
+	 * A failed op writes its index back to ops.count; a failure before
+	 * the first op (copying the array in) leaves ops.count as it was:
+	 * nothing took effect then.
+	 */
+	*done = async || b.ops.count >= n ? 0 : b.ops.count;
 	c->binds += *done;
 	return err;
 }
@@ -478,9 +485,12 @@ static uint64_t slot_va(int slot)
 /* Handle a failed bind: expected ENOMEM, or unexpected; an unusable VM is replaced. */
 static void bind_failed(struct client *c, const char *what, int err)
 {
-	note_failure(c, what, err);
-	if (c->vm && !vm_usable(c))
+	/* A VM made unusable by an earlier failure rejects binds with -EINVAL. */
+	if (c->vm && !vm_usable(c)) {
 		vm_recreate(c);
+		return;
+	}
+	note_failure(c, what, err);
 }
 
 /* ---- GPU ---------------------------------------------------------------------------- */
@@ -502,6 +512,22 @@ static int group_create(struct client *c)
 	if (!err)
 		c->group = g.group_handle;
 	return err;
+}
+
+static void group_recreate(struct client *c)
+{
+	struct drm_panthor_group_destroy gd = { .group_handle = c->group };
+	int err = 0;
+
+	c->ops[PM_OP_GROUP_RECREATE]++;
+	if (c->group)
+		ioc(c, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd);
+	c->group = 0;
+	for (int tries = 0; tries < 1000; tries++) {
+		err = group_create(c);
+		if (!err || !note_failure(c, "GROUP_CREATE", err))
+			break;
+	}
 }
 
 /* Emit a copy of @len bytes (a multiple of 64) from @src to @dst at the start of the CS BO. */
@@ -583,7 +609,22 @@ static void gpu_finish(struct client *c)
 		return;
 	}
 	if (!ioc(c, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st) && st.state) {
-		client_error(c, "GPU job: group faulted", -EFAULT);
+		/*
+		 * The job failed (its VM could not be made resident: -ENOMEM
+		 * under fault injection) and the group is dead: as a driver
+		 * does with a guilty context, make a new one.
+		 */
+		if (!c->s->faulting)
+			client_error(c, st.state & DRM_PANTHOR_GROUP_STATE_TIMEDOUT ?
+				     "GPU job timed out" : "GPU job failed, its group is dead", -EIO);
+		else
+			c->expected++;
+		group_recreate(c);
+		return;
+	}
+	if (!vm_usable(c)) {
+		/* A bind failed in the background: the VM's mappings are undefined now. */
+		vm_recreate(c);
 		return;
 	}
 	if (j->bo >= 0) {
@@ -601,11 +642,29 @@ static void gpu_finish(struct client *c)
 	}
 	c->verified_gpu += j->len;
 	if (bad) {
+		uint64_t first = 0, got = 0, want = 0;
+
+		for (uint64_t w = 0; w < j->len / 8; w++) {
+			got = ((const uint64_t *)c->rb_cpu)[w];
+			if (j->bo >= 0) {
+				want = pat(c->bos[j->bo].seed, w);
+			} else {
+				unsigned int ch = j->chunk0 + (unsigned int)(w * 8 / CHUNK);
+
+				want = pat(c->backing[c->chunk_bo[ch]].seed,
+					   ((uint64_t)c->chunk_off[ch] * CHUNK + w * 8 % CHUNK) / 8);
+			}
+			if (got != want) {
+				first = w * 8;
+				break;
+			}
+		}
 		c->corrupted += bad;
 		if (!c->first_error[0])
 			snprintf(c->first_error, sizeof(c->first_error),
-				 "client %u: GPU copy of %s: %" PRIu64 " bytes wrong", c->id,
-				 j->bo >= 0 ? "a BO" : "sparse chunks", bad);
+				 "client %u: GPU copy of %s: %" PRIu64 " bytes wrong, the first at +0x%"
+				 PRIx64 ": 0x%016" PRIx64 " instead of 0x%016" PRIx64, c->id,
+				 j->bo >= 0 ? "a BO" : "sparse chunks", bad, first, got, want);
 	}
 }
 
@@ -637,6 +696,7 @@ static void vm_teardown(struct client *c)
 		c->slot_bo[i] = -1;
 	for (unsigned int i = 0; i < NR_CHUNKS; i++)
 		c->chunk_bo[i] = -1;
+	c->mapped_bytes = 0;
 }
 
 static int vm_setup(struct client *c)
@@ -678,6 +738,8 @@ fail:
 	return err;
 }
 
+static void op_create(struct client *c);
+
 static int client_init(struct client *c)
 {
 	struct drm_syncobj_create sc = { 0 };
@@ -718,6 +780,14 @@ static int client_init(struct client *c)
 	for (unsigned int i = 0; i < NR_CHUNKS; i++)
 		c->chunk_bo[i] = -1;
 	return vm_setup(c);
+}
+
+/* Fill the working set to 90% of the client's cap, so the shrinker works from the start. */
+static void client_fill(struct client *c)
+{
+	while (c->live_bytes < c->cap_bytes / 10 * 9 && c->nr_live < MAX_BOS &&
+	       !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED))
+		op_create(c);
 }
 
 /* ---- the operations -------------------------------------------------------------------- */
@@ -763,6 +833,21 @@ static int free_slot(struct client *c)
 	return -1;
 }
 
+/* Record BO @i mapped at @slot / unmapped (the mapped bytes are what a job makes resident). */
+static void slot_set(struct client *c, int i, int slot)
+{
+	c->bos[i].slot = slot;
+	c->slot_bo[slot] = i;
+	c->mapped_bytes += c->bos[i].size;
+}
+
+static void slot_clear(struct client *c, int i)
+{
+	c->slot_bo[c->bos[i].slot] = -1;
+	c->bos[i].slot = -1;
+	c->mapped_bytes -= c->bos[i].size;
+}
+
 static void do_close(struct client *c, int i)
 {
 	struct sbo *b = &c->bos[i];
@@ -773,12 +858,10 @@ static void do_close(struct client *c, int i)
 		int err = do_bind(c, &op, 1, rng_below(&c->rng, 2), &done);
 
 		c->ops[PM_OP_VM_UNMAP]++;
-		if (err) {
+		if (err)
 			bind_failed(c, "VM_BIND unmap before close", err);
-		} else {
-			c->slot_bo[b->slot] = -1;
-			b->slot = -1;
-		}
+		else
+			slot_clear(c, i);
 	}
 	bo_free(c, b);
 	c->nr_live--;
@@ -842,7 +925,7 @@ static void op_map_bo(struct client *c)
 	struct drm_panthor_vm_bind_op op;
 	unsigned int done;
 
-	if (i < 0 || slot < 0)
+	if (i < 0 || slot < 0 || c->mapped_bytes + c->bos[i].size > c->map_cap)
 		return;
 	op = op_map(c->bos[i].handle, 0, slot_va(slot), c->bos[i].size);
 	c->ops[PM_OP_VM_MAP]++;
@@ -851,8 +934,7 @@ static void op_map_bo(struct client *c)
 		bind_failed(c, "VM_BIND map", err);
 		return;
 	}
-	c->bos[i].slot = slot;
-	c->slot_bo[slot] = i;
+	slot_set(c, i, slot);
 }
 
 static void op_unmap_bo(struct client *c)
@@ -870,8 +952,7 @@ static void op_unmap_bo(struct client *c)
 		bind_failed(c, "VM_BIND unmap", err);
 		return;
 	}
-	c->slot_bo[c->bos[i].slot] = -1;
-	c->bos[i].slot = -1;
+	slot_clear(c, i);
 }
 
 /* Move a mapped BO to another slot: unmap and map in one ioctl. */
@@ -887,14 +968,10 @@ static void op_remap_bo(struct client *c)
 	ops[1] = op_map(c->bos[i].handle, 0, slot_va(slot), c->bos[i].size);
 	c->ops[PM_OP_VM_REMAP]++;
 	err = do_bind(c, ops, 2, rng_below(&c->rng, 2), &done);
-	if (done >= 1) {
-		c->slot_bo[c->bos[i].slot] = -1;
-		c->bos[i].slot = -1;
-	}
-	if (done == 2) {
-		c->bos[i].slot = slot;
-		c->slot_bo[slot] = i;
-	}
+	if (done >= 1)
+		slot_clear(c, i);
+	if (done == 2)
+		slot_set(c, i, slot);
 	if (err)
 		bind_failed(c, "VM_BIND remap", err);
 }
@@ -953,6 +1030,18 @@ static void op_gpu(struct client *c)
 	struct job *j = &c->job;
 	int err;
 
+	if (j->pending && !c->s->max_ops) {
+		/*
+		 * The GPU is still copying: go on with other work rather than
+		 * wait (not with --ops, whose sequence must not depend on timing).
+		 */
+		struct drm_syncobj_wait w = {
+			.handles = (uintptr_t)&c->job_sync, .count_handles = 1, .timeout_nsec = 0,
+		};
+
+		if (ioc(c, DRM_IOCTL_SYNCOBJ_WAIT, &w))
+			return;
+	}
 	gpu_finish(c);
 	if (!c->vm || !c->group)
 		return;
@@ -1046,6 +1135,42 @@ static void gpu_verify_chunks(struct client *c, unsigned int chunk0, uint64_t le
 	}
 }
 
+/*
+ * Copy [@va, @va + @n) into the readback BO and wait. A failed job (its
+ * group dead) is retried on a new group. Return: true when the readback BO
+ * holds the copy.
+ */
+static bool gpu_check_window(struct client *c, uint64_t va, uint64_t n, int *tries)
+{
+	for (; *tries < 100 && c->group; (*tries)++) {
+		struct drm_panthor_group_get_state st = { .group_handle = c->group };
+		int err;
+
+		c->job.bo = -1;
+		c->job.nchunks = 0;
+		err = gpu_submit_copy(c, va, n);
+		if (err) {
+			if (!note_failure(c, "GROUP_SUBMIT (check)", err))
+				return false;
+			continue;
+		}
+		c->job.pending = false;
+		err = wait_syncobj(c, c->job_sync);
+		if (err) {
+			client_error(c, "waiting for a GPU check job", err);
+			return false;
+		}
+		if (ioc(c, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st) || !st.state)
+			return true;
+		if (!c->s->faulting)
+			client_error(c, "GPU check job failed, its group is dead", -EIO);
+		else
+			c->expected++;
+		group_recreate(c);
+	}
+	return false;
+}
+
 static void client_verify(struct client *c)
 {
 	gpu_finish(c);
@@ -1057,16 +1182,20 @@ static void client_verify(struct client *c)
 			cpu_verify(c, &c->bos[i], "BO");
 	if (!c->group)
 		return;
-	/* GPU: every BO through a mapping (made if needed), then the backed sparse chunks. */
-	for (unsigned int i = 0; i < MAX_BOS; i++) {
+	/*
+	 * GPU: every BO through a mapping (made for the check and removed
+	 * after it if the BO was not mapped), then the backed sparse chunks.
+	 */
+	for (unsigned int i = 0; i < MAX_BOS && c->group; i++) {
 		struct sbo *b = &c->bos[i];
+		bool temp = false;
+		unsigned int done;
 
 		if (!b->live)
 			continue;
 		if (b->slot < 0) {
 			int slot = free_slot(c), err = -ENOSPC;
 			struct drm_panthor_vm_bind_op op;
-			unsigned int done;
 
 			for (int tries = 0; slot >= 0 && tries < 1000; tries++) {
 				op = op_map(b->handle, 0, slot_va(slot), b->size);
@@ -1076,22 +1205,16 @@ static void client_verify(struct client *c)
 			}
 			if (err)
 				continue;
-			b->slot = slot;
-			c->slot_bo[slot] = (int)i;
+			slot_set(c, (int)i, slot);
+			temp = true;
 		}
-		/* Whole BOs up to the readback size; bigger ones in windows checked by seed offset. */
-		for (uint64_t off = 0; off < b->size; off += RB_SIZE) {
+		/* In readback-sized windows, each checked against the pattern at its offset. */
+		for (uint64_t off = 0; off < b->size && c->group; off += RB_SIZE) {
 			uint64_t n = b->size - off < RB_SIZE ? b->size - off : RB_SIZE, bad;
+			int tries = 0;
 
-			c->job.bo = -1;
-			c->job.nchunks = 0;
-			if (gpu_submit_copy(c, slot_va(b->slot) + off, n))
+			if (!gpu_check_window(c, slot_va(b->slot) + off, n, &tries))
 				break;
-			c->job.pending = false;
-			if (wait_syncobj(c, c->job_sync)) {
-				client_error(c, "waiting for a GPU check job", -ETIMEDOUT);
-				break;
-			}
 			bad = check_words((const uint64_t *)c->rb_cpu, b->seed, off, n);
 			c->verified_gpu += n;
 			c->corrupted += bad;
@@ -1099,6 +1222,12 @@ static void client_verify(struct client *c)
 				snprintf(c->first_error, sizeof(c->first_error),
 					 "client %u: BO (%" PRIu64 " KiB) read through the GPU: %"
 					 PRIu64 " bytes wrong", c->id, b->size >> 10, bad);
+		}
+		if (temp) {
+			struct drm_panthor_vm_bind_op op = op_unmap(slot_va(b->slot), b->size);
+
+			if (!do_bind(c, &op, 1, false, &done))
+				slot_clear(c, (int)i);
 		}
 	}
 	for (unsigned int ch = 0; ch < NR_CHUNKS;) {
@@ -1119,6 +1248,7 @@ static void *client_main(void *arg)
 {
 	struct client *c = arg;
 
+	client_fill(c);
 	for (uint64_t n = 0; !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED); n++) {
 		if (c->s->max_ops && n == c->s->max_ops)
 			break;
@@ -1325,6 +1455,12 @@ int pm_cmd_stress(int argc, char **argv)
 		if (c->max_bo > SZ_64M)
 			c->max_bo = SZ_64M;
 		c->max_bo &= ~(SZ_4K - 1);
+		/*
+		 * A GPU job needs every BO of its VM resident: the clients' mapped
+		 * sets together stay within half the DRAM, the rest of the working
+		 * set is evicted and restored around them.
+		 */
+		c->map_cap = s.cfg.memory_bytes / 2 / s.nr_clients;
 		snprintf(c->track, sizeof(c->track), "gpu agent c%u", i);
 		c->lat = malloc(MAX_LAT * sizeof(*c->lat));
 		if (!c->lat)
