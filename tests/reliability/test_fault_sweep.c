@@ -941,7 +941,7 @@ static void group_submit_undo(struct sctx *c)
 	reset_syncobj(c, c->syncobj);
 }
 
-static void group_setup(struct sctx *c)
+static void group_submit_setup(struct sctx *c)
 {
 	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
 	struct drm_panthor_group_create gc = {
@@ -1002,7 +1002,7 @@ static const struct sweep sweeps[] = {
 	{ "reliability/sweep/restore", restore_setup, restore_run, restore_undo, NULL, 64 * MiB,
 	  restore_cleanup },
 	{ "reliability/sweep/syncobj", syncobj_setup, syncobj_run, NULL, NULL, 0, NULL },
-	{ "reliability/sweep/group-submit", group_setup, group_submit_run, group_submit_undo,
+	{ "reliability/sweep/group-submit", group_submit_setup, group_submit_run, group_submit_undo,
 	  NULL, 0, NULL },
 	{ "reliability/sweep/file-open-use-close", NULL, file_run, NULL, NULL, 0, NULL },
 	{ "reliability/sweep/group-create-submit-destroy", group_setup, group_run, group_undo, NULL,
