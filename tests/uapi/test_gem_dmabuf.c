@@ -406,6 +406,20 @@ T_TEST(bo_rules, "gem/uapi/bo-create-zeroed-offsets-label")
 		pantomime_file_close(f2);
 	}
 
+	/* Partial munmaps count each page once; the mapping goes with its last page. */
+	{
+		uint8_t *q = (uint8_t *)map(&a, h1, 3 * 4096);
+
+		q[0] = 1;
+		T_ASSERT_OK(pantomime_munmap(q + 4096, 4096));
+		T_ASSERT_OK(pantomime_munmap(q + 4096, 2 * 4096));	/* page 1 again, and 2 */
+		T_ASSERT(pantomime_is_mapping(q, 4096));
+		T_ASSERT_EQ_INT(q[0], 1);
+		T_ASSERT_OK(pantomime_munmap(q, 4096));
+		T_ASSERT(!pantomime_is_mapping(q, 3 * 4096));
+		T_ASSERT_ERRNO(pantomime_munmap(q, 4096), EINVAL);
+	}
+
 	/* The label limit: 4095 characters and the NUL fit. */
 	memset(label, 'x', sizeof(label) - 1);
 	l.handle = h1;
