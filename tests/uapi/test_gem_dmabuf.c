@@ -205,6 +205,28 @@ T_TEST(foreign, "gem/dmabuf/foreign-import")
 	}
 	close(dup_fd);
 
+	/* The importer can bind it in a VM of its own device; the checker stays silent. */
+	{
+		struct drm_panthor_vm_create vc = { 0 };
+		struct drm_panthor_vm_bind_op op = {
+			.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, .bo_handle = hb,
+			.va = 1ull << 24, .size = 2 * MiB,
+		};
+		struct drm_panthor_vm_bind vb = {
+			.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+		};
+		struct pantomime_stats st;
+
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+		vb.vm_id = vc.id;
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_BIND, &vb));
+		op.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
+		op.bo_handle = 0;
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_BIND, &vb));
+		pantomime_get_stats(b.dev, &st);
+		T_ASSERT_EQ_INT(st.checker_violations, 0);
+	}
+
 	/* BO_SYNC refuses an import. */
 	{
 		struct drm_panthor_bo_sync_op op = {
