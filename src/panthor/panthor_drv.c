@@ -1951,22 +1951,29 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 		return -EINVAL;
 	}
 	/*
-	 * A BO mapping stays reserved until its last byte is unmapped (the
-	 * pages unmapped meanwhile lose their frames and fault with SIGBUS);
-	 * the flush-ID page is plain memory.
+	 * The flush-ID page is plain memory. A BO mapping loses the pages
+	 * unmapped (really unmapped, counted once each) and goes with its
+	 * last one.
 	 */
-	if (!m->gmap)
+	if (!m->gmap) {
 		munmap(a, len);
-	m->mapped = len >= m->mapped ? 0 : m->mapped - len;
-	if (m->mapped) {
-		int err = 0;
+		m->mapped = len >= m->mapped ? 0 : m->mapped - len;
+	} else if (len < m->len) {
+		int n = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
+						 len / PAGE_4K);
 
-		/* Partial: the entry stays (the lock keeps it), the pages go. */
-		if (m->gmap)
-			err = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
-						       len / PAGE_4K);
+		if (n < 0) {
+			pthread_mutex_unlock(&maps_lock);
+			return n;
+		}
+		m->mapped -= (size_t)n * PAGE_4K;
+	} else {
+		m->mapped = 0;
+	}
+	if (m->mapped) {
+		/* Partial: the entry stays. */
 		pthread_mutex_unlock(&maps_lock);
-		return err;
+		return 0;
 	}
 	*pp = m->next;
 	pthread_mutex_unlock(&maps_lock);
