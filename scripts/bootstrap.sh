@@ -16,6 +16,12 @@ fi
 # packages that test is skipped. Best effort: never a reason to fail.
 cross_packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 
+# Optional: the fuzz build (fuzz/, meson -Dfuzz=true with CC=clang) needs
+# clang and its libFuzzer runtime. .ci/run asks for it with
+# PANTOMIME_BOOTSTRAP_FUZZ=1; without them its fuzz run is skipped. Best
+# effort: never a reason to fail.
+fuzz_packages=(clang libclang-rt-dev)
+
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
@@ -35,6 +41,37 @@ if [ "${PANTOMIME_BOOTSTRAP_CROSS:-0}" = 1 ] && [ "$(uname -m)" = x86_64 ]; then
 		else
 			echo "pantomime: not root: the aarch64 cross check will be skipped" >&2
 		fi
+	fi
+fi
+
+if [ "${PANTOMIME_BOOTSTRAP_FUZZ:-0}" = 1 ]; then
+	fuzz_missing=()
+	for p in "${fuzz_packages[@]}"; do
+		installed "$p" || fuzz_missing+=("$p")
+	done
+	if [ ${#fuzz_missing[@]} -gt 0 ]; then
+		if [ "$(id -u)" -eq 0 ]; then
+			echo "pantomime: installing ${fuzz_missing[*]} (fuzz build)"
+			export DEBIAN_FRONTEND=noninteractive
+			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+				"${fuzz_missing[@]}"; } >/dev/null ||
+				echo "pantomime: could not install the fuzz tools; the fuzz run will be skipped" >&2
+		else
+			echo "pantomime: not root: the fuzz run will be skipped" >&2
+		fi
+	fi
+fi
+
+# Optional: headless Chromium renders the HTML report in the cli suite
+# (test cli-html-render, skipped without it). .ci/run asks for it. Best effort.
+if [ "${PANTOMIME_BOOTSTRAP_CHROMIUM:-0}" = 1 ] && ! installed chromium; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "pantomime: installing chromium (HTML report rendering test)"
+		export DEBIAN_FRONTEND=noninteractive
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
+			>/dev/null || echo "pantomime: could not install chromium; that test will be skipped" >&2
+	else
+		echo "pantomime: not root: the HTML rendering test will be skipped" >&2
 	fi
 fi
 

@@ -119,6 +119,22 @@ int pantomime_mmap(struct pantomime_file *file, void *addr, size_t len, int prot
  * Return: 0, or -EINVAL if the range is not one of ours.
  */
 int pantomime_munmap(void *addr, size_t len);
+/**
+ * pantomime_fd_ioctl() - an ioctl on a file descriptor pantomime created
+ * that is not a DRM file: a dma-buf from DRM_IOCTL_PRIME_HANDLE_TO_FD
+ * (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
+ * DMA_BUF_IOCTL_SYNC of linux/dma-buf.h).
+ * @fd: the descriptor.
+ * @request: the request.
+ * @arg: the argument in the caller's memory.
+ * Return: 0 or a negative errno: -EBADF (@fd not open), -ENOTTY (@fd is not
+ * one of pantomime's, or an unknown request), -EINVAL, -EFAULT, -ENOMEM.
+ */
+int pantomime_fd_ioctl(int fd, unsigned long request, void *arg);
+
+/** pantomime_fd_is_ours() - Return: @fd is a descriptor pantomime_fd_ioctl() serves (a dma-buf). */
+bool pantomime_fd_is_ours(int fd);
+
 /** pantomime_is_mapping() - Return: true if [@addr, @addr+@len) overlaps a pantomime mapping. */
 bool pantomime_is_mapping(const void *addr, size_t len);
 
@@ -156,6 +172,8 @@ int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE 
  * @bytes_swapped_in: bytes read back from swap.
  * @resident_bytes: memory in use now.
  * @peak_resident_bytes: most memory in use at once.
+ * @swap_used_bytes: swap space in use now.
+ * @failed_allocs: memory allocations that failed (injected failures included).
  */
 struct pantomime_stats {
 	uint64_t checker_violations;
@@ -171,10 +189,68 @@ struct pantomime_stats {
 	uint64_t bytes_swapped_in;
 	uint64_t resident_bytes;
 	uint64_t peak_resident_bytes;
+	uint64_t swap_used_bytes;
+	uint64_t failed_allocs;
 };
 
 /** pantomime_get_stats() - fill @st from @dev. */
 void pantomime_get_stats(struct pantomime_device *dev, struct pantomime_stats *st);
+
+/**
+ * pantomime_shrink() - the shrink control: run one scan of the BO shrinker
+ * asking for @nr_pages pages, as memory pressure would (GPU-mapped BOs
+ * included, waiting briefly for their GPU work).
+ * @dev: the device.
+ * @nr_pages: pages (4 KiB) wanted.
+ * Return: pages freed (0 without swap).
+ */
+unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages);
+
+/**
+ * struct pantomime_trace_event - one trace event of the driver or the model.
+ * @ts_ns: CLOCK_MONOTONIC time in nanoseconds.
+ * @category: "vm" (bind ops, locked regions, faults), "shrinker" (scans,
+ *            evictions, restores), "gpu" (stalls of GPU accesses on locked
+ *            regions) or "mem" (memory reclaim).
+ * @name: event name ("map", "lock_region", "evict", ...).
+ * @track: the row it belongs to: "vm<id>" (ids are unique per process),
+ *         "shrinker", "gpu-as<n>", or the memory budget's name.
+ * @phase: 'B' begin, 'E' end (of the last 'B' of the same @track and
+ *         thread), 'i' instant.
+ * @nargs: number of valid entries in @arg_names and @args (at most 4).
+ * @arg_names: names of the integer arguments.
+ * @args: the integer arguments.
+ *
+ * The strings are valid only during the callback.
+ */
+struct pantomime_trace_event {
+	uint64_t ts_ns;
+	const char *category;
+	const char *name;
+	const char *track;
+	char phase;
+	unsigned int nargs;
+	const char *arg_names[4];
+	int64_t args[4];
+};
+
+/**
+ * typedef pantomime_trace_fn - receives every trace event, synchronously, on
+ * the thread that emitted it. It may be called from many threads at once and
+ * with driver locks held: it must be quick, must not block for long and must
+ * not call back into pantomime.
+ */
+typedef void (*pantomime_trace_fn)(void *cookie, const struct pantomime_trace_event *ev);
+
+/**
+ * pantomime_trace_set() - send the trace events of every device of the
+ * process to @fn (NULL stops tracing; off, each trace point costs one
+ * predictable branch). Returns once no event is being delivered to the
+ * previous callback, so its owner may free @cookie afterwards.
+ * @fn: the callback, or NULL.
+ * @cookie: passed to @fn.
+ */
+void pantomime_trace_set(pantomime_trace_fn fn, void *cookie);
 
 #ifdef __cplusplus
 }

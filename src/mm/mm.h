@@ -362,6 +362,14 @@ void mm_swap_free(struct mm_budget *b, uint32_t slot);
 void mm_swap_write(struct mm_budget *b, uint32_t slot, phys_addr_t pa);
 /** mm_swap_read() - copy @slot into the frame at @pa. */
 void mm_swap_read(struct mm_budget *b, uint32_t slot, phys_addr_t pa);
+/**
+ * mm_swap_write_pages() - copy @n contiguous frames from @pa into the
+ * consecutive slots @slot .. @slot + @n - 1 (one copy: the fast path of
+ * eviction).
+ */
+void mm_swap_write_pages(struct mm_budget *b, uint32_t slot, phys_addr_t pa, uint32_t n);
+/** mm_swap_read_pages() - the reverse of mm_swap_write_pages(). */
+void mm_swap_read_pages(struct mm_budget *b, uint32_t slot, phys_addr_t pa, uint32_t n);
 
 /**
  * mm_validate() - check every invariant of the arena and all budgets: free

@@ -128,6 +128,20 @@ void mm_swap_read(struct mm_budget *b, uint32_t slot, phys_addr_t pa)
 	memcpy(mm_pa_to_virt(pa), slot_ptr(b, slot), MM_PAGE_SIZE);
 }
 
+void mm_swap_write_pages(struct mm_budget *b, uint32_t slot, phys_addr_t pa, uint32_t n)
+{
+	if (!n || (uint64_t)slot + n > b->swap_slots)
+		u_panic("mm: budget %s: swap slots %u+%u out of range", b->name, slot, n);
+	memcpy(slot_ptr(b, slot), mm_pa_to_virt(pa), (size_t)n * MM_PAGE_SIZE);
+}
+
+void mm_swap_read_pages(struct mm_budget *b, uint32_t slot, phys_addr_t pa, uint32_t n)
+{
+	if (!n || (uint64_t)slot + n > b->swap_slots)
+		u_panic("mm: budget %s: swap slots %u+%u out of range", b->name, slot, n);
+	memcpy(mm_pa_to_virt(pa), slot_ptr(b, slot), (size_t)n * MM_PAGE_SIZE);
+}
+
 int mm__swap_validate(struct mm_budget *b)
 {
 	uint32_t words = (b->swap_slots + 63) / 64, bits = 0;

@@ -6,18 +6,27 @@
  * 'd'; the number selects a core or a driver ioctl; the argument is copied
  * in for _IOC_SIZE(request) bytes and zero-extended to the driver's struct
  * size (a larger user struct is truncated), and copied back for the user's
- * size. Unknown numbers give -ENOTTY (pantomime.h). The GROUP_* ioctls copy
+ * size. A DRM number without a handler gives -EINVAL (as drm_ioctl()), a
+ * request of another type -ENOTTY (pantomime.h). The GROUP_* ioctls copy
  * their arrays in and call panthor_sched.c; TILER_HEAP_* call
  * panthor_heap.c.
  *
- * CPU mappings of BOs are eager: the BO is pinned while mapped and each
- * contiguous chunk of its backing is mapped MAP_SHARED|MAP_FIXED from the
- * arena fd inside one reserved range. Eviction of mmapped BOs comes with
- * the GEM issue. The user MMIO flush-ID page is the model's flush-ID page
- * (hw_flush_id_page_fd()) mapped shared and read-only: its first word is
- * LATEST_FLUSH_ID, live.
+ * CPU mappings of BOs are lazy (panthor_gem_mmap(): a userfaultfd range
+ * whose pages the BO's fault handler fills on first touch, and which
+ * eviction takes away again); without userfaultfd they are populated at
+ * mmap time and the BO is not evicted while mapped. The user MMIO flush-ID
+ * page is the model's flush-ID page (hw_flush_id_page_fd()) mapped shared
+ * and read-only: its first word is LATEST_FLUSH_ID, live.
+ *
+ * PRIME: a BO is exported as a dma-buf descriptor (src/dma/dma_buf.c);
+ * importing one of our own exports gives the same BO back (the same handle
+ * in the same file); a dma-buf of another pantomime device of the process
+ * becomes an imported BO showing the exporter's frames (BO_QUERY_INFO says
+ * DRM_PANTHOR_BO_IS_IMPORTED; never reclaimed).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +41,7 @@
 #include "pantomime/pantomime.h"
 #include "uapi/drm/panthor_drm.h"
 
+#include "dma/dma_buf.h"
 #include "dma/dma_fence.h"
 #include "dma/sync_file.h"
 #include "dma/syncobj.h"
@@ -44,12 +54,14 @@
 #include "panthor/panthor_gem.h"
 #include "panthor/panthor_heap.h"
 #include "panthor/panthor_mmu.h"
+#include "pgtable/pgtable.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_fault.h"
 #include "util/u_log.h"
 #include "util/u_parse.h"
+#include "util/u_trace.h"
 #include "util/u_uaccess.h"
 
 /* The shim builds this with hidden visibility: only its libc names are exported. */
@@ -61,6 +73,9 @@
 #define PANTOMIME_DRV_PATCH 0
 #define PANTOMIME_DRV_DATE "20230801"
 #define PANTOMIME_DRV_DESC "Panthor DRM driver"
+
+/* kmalloc()'s largest block with 4 KiB pages (KMALLOC_MAX_SIZE). */
+#define KMALLOC_MAX_SIZE (4ull << 20)
 
 /* First fake mmap offset (the DRM core's DRM_FILE_PAGE_OFFSET_START in bytes). */
 #define FAKE_OFFSET_START (0x100000ull << 12)
@@ -99,13 +114,14 @@ struct cpu_mapping {
 	uint8_t *addr;
 	size_t len;
 	size_t mapped;		/* bytes not yet munmapped */
-	struct panthor_gem_object *bo;	/* pinned; NULL for the flush-ID page */
+	struct panthor_gem_cpumap *gmap;	/* NULL for the flush-ID page */
 	struct cpu_mapping *next;
 };
 
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cpu_mapping *maps;
-static pthread_mutex_t label_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Serialises exports, so a BO has at most one live dma-buf. */
+static pthread_mutex_t prime_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------ config */
 
@@ -265,6 +281,8 @@ API_EXPORT void pantomime_device_destroy(struct pantomime_device *dev)
 	if (!dev)
 		return;
 	U_WARN_ON(dev->nr_files);
+	/* Closed dma-buf descriptors still hold their BOs until collected. */
+	dma_buf_gc();
 	panthor_device_destroy(dev->ptdev);
 	pthread_mutex_destroy(&dev->lock);
 	u_free(dev->files);
@@ -366,6 +384,9 @@ static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size
 		return 0;
 	if (a->stride < min)
 		return -EINVAL;
+	/* kvmalloc_array() refuses more than INT_MAX bytes: -ENOMEM, nothing allocated. */
+	if ((uint64_t)a->count * ksize > INT_MAX)
+		return -ENOMEM;
 	buf = u_calloc(a->count, ksize);
 	if (!buf)
 		return -ENOMEM;
@@ -569,8 +590,7 @@ static int drm_gem_close_ioctl(struct pantomime_file *file, void *data)
 	struct panthor_gem_object *bo;
 	int err;
 
-	if (c->pad)
-		return -EINVAL;
+	/* drm_gem_close_ioctl() does not look at pad. */
 	bo = panthor_file_bo_lookup(file->pfile, c->handle);
 	if (!bo)
 		return -EINVAL;
@@ -590,6 +610,13 @@ static int syncobj_array_find(struct pantomime_file *file, uint64_t uhandles, ui
 	uint32_t i;
 	int err = 0;
 
+	/*
+	 * drm_syncobj_array_find() gets both arrays from kmalloc_array(),
+	 * which gives at most KMALLOC_MAX_SIZE (4 MiB): more handles than that
+	 * many object pointers is -ENOMEM.
+	 */
+	if ((uint64_t)count * sizeof(*objs) > KMALLOC_MAX_SIZE)
+		return -ENOMEM;
 	handles = u_calloc(count, sizeof(*handles));
 	objs = u_calloc(count, sizeof(*objs));
 	if (!handles || !objs) {
@@ -835,27 +862,60 @@ static int syncobj_transfer_ioctl(struct pantomime_file *file, void *data)
 }
 
 /*
- * HANDLE_TO_FD: the kernel checks pad, then the flags (0 or EXPORT_SYNC_FILE
- * exactly). Without a flag the syncobj itself becomes an fd (an unknown
- * handle is -EINVAL, drm_syncobj_handle_to_fd()); with it, the handle's
- * current fence becomes a sync file (an unknown handle is -ENOENT and a
- * syncobj without a fence -EINVAL, both from drm_syncobj_find_fence()).
+ * struct drm_syncobj_handle as the kernel has it since the timeline-point
+ * flags: libdrm's drm.h here ends at pad. The table entry uses this size,
+ * so a 16-byte request is zero-extended (point 0) and a 24-byte one carries
+ * its point.
+ */
+struct syncobj_handle_pt {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t point;
+};
+_Static_assert(offsetof(struct syncobj_handle_pt, point) == sizeof(struct drm_syncobj_handle),
+	       "drm_syncobj_handle is a prefix of syncobj_handle_pt");
+#ifndef DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE
+#define DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE (1 << 1)
+#endif
+#ifndef DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE
+#define DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE (1 << 1)
+#endif
+#define SYNCOBJ_HANDLE_TO_FD_PT DRM_IOWR(_IOC_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD), \
+					 struct syncobj_handle_pt)
+#define SYNCOBJ_FD_TO_HANDLE_PT DRM_IOWR(_IOC_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE), \
+					 struct syncobj_handle_pt)
+
+/*
+ * HANDLE_TO_FD, as the DRM core checks it: pad; flags within
+ * TIMELINE|EXPORT_SYNC_FILE; TIMELINE takes the point. With EXPORT_SYNC_FILE
+ * the fence of that point becomes a sync file (an unknown handle -ENOENT,
+ * no fence or point -EINVAL, both from drm_syncobj_find_fence()). Without
+ * it a non-zero point is -EINVAL and the syncobj itself becomes an fd (an
+ * unknown handle is -EINVAL, drm_syncobj_handle_to_fd()).
  */
 static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 {
-	struct drm_syncobj_handle *h = data;
+	struct syncobj_handle_pt *h = data;
+	uint64_t point = 0;
 	struct drm_syncobj *s;
 	int fd;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+	if (h->flags & ~(uint32_t)(DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE |
+				   DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE))
+		return -EINVAL;
+	if (h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE)
+		point = h->point;
+	if (!(h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE) && h->point)
 		return -EINVAL;
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
-		return h->flags ? -ENOENT : -EINVAL;
-	if (h->flags)
-		fd = drm_syncobj_export_sync_file(s, 0);
+		return h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE ? -ENOENT : -EINVAL;
+	if (h->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+		fd = drm_syncobj_export_sync_file(s, point);
 	else
 		fd = drm_syncobj_get_fd(s);
 	drm_syncobj_put(s);
@@ -866,24 +926,32 @@ static int syncobj_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
 }
 
 /*
- * FD_TO_HANDLE: without a flag, a syncobj fd (from this process, any file)
- * gets a new handle in this file, written to @handle (a descriptor that is
- * not a syncobj fd is -EINVAL); with IMPORT_SYNC_FILE the sync file's fence
- * replaces the fence of the existing syncobj @handle: the fd is checked
- * first (-EINVAL), then the handle (-ENOENT), as the kernel does.
+ * FD_TO_HANDLE: pad; flags within TIMELINE|IMPORT_SYNC_FILE; TIMELINE takes
+ * the point. Without IMPORT_SYNC_FILE a non-zero point is -EINVAL, and a
+ * syncobj fd (from this process, any file) gets a new handle in this file,
+ * written to @handle (a descriptor that is not a syncobj fd is -EINVAL).
+ * With it the sync file's fence replaces the fence of the existing syncobj
+ * @handle, or is added as @point of its timeline: the fd is checked first
+ * (-EINVAL), then the handle (-ENOENT), as the kernel does.
  */
 static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 {
-	struct drm_syncobj_handle *h = data;
+	struct syncobj_handle_pt *h = data;
+	uint64_t point = 0;
 	struct drm_syncobj *s;
 	uint32_t handle;
 	int err;
 
 	if (h->pad)
 		return -EINVAL;
-	if (h->flags != 0 && h->flags != DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+	if (h->flags & ~(uint32_t)(DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE |
+				   DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE))
 		return -EINVAL;
-	if (!h->flags) {
+	if (h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE)
+		point = h->point;
+	if (!(h->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)) {
+		if (h->point)
+			return -EINVAL;
 		s = drm_syncobj_from_fd(h->fd);
 		if (IS_ERR(s)) {
 			u_dbg(MOD, "SYNCOBJ_FD_TO_HANDLE: fd %d is not a syncobj fd", h->fd);
@@ -902,7 +970,7 @@ static int syncobj_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
 	s = panthor_file_syncobj_lookup(file->pfile, h->handle);
 	if (!s)
 		return -ENOENT;
-	err = drm_syncobj_import_sync_file(s, h->fd, 0);
+	err = drm_syncobj_import_sync_file(s, h->fd, point);
 	drm_syncobj_put(s);
 	return err;
 }
@@ -1085,7 +1153,8 @@ static int dev_query_ioctl(struct pantomime_file *file, void *data)
 	}
 	default: {
 		struct drm_panthor_mmu_info mi = {
-			.page_size_bitmap = (1ull << 12) | (1ull << 21),
+			/* What panthor_mmu.c gives every VM's page tables. */
+			.page_size_bitmap = PGTABLE_PGSIZE_4K_2M,
 		};
 
 		return set_uobj(q->pointer, q->size, sizeof(mi), &mi, sizeof(mi));
@@ -1198,6 +1267,15 @@ static int bo_create_ioctl(struct pantomime_file *file, void *data)
 
 	if (c->pad)
 		return -EINVAL;
+	/*
+	 * The kernel's BO is a shmem file: shmem_file_setup() refuses a
+	 * page-aligned size that is negative as a loff_t (-EINVAL).
+	 */
+	if (size > (uint64_t)INT64_MAX - (PAGE_4K - 1)) {
+		u_dbg(MOD, "BO_CREATE: size 0x%llx beyond a file's largest size",
+		      (unsigned long long)size);
+		return -EINVAL;
+	}
 	err = panthor_file_bo_create(file->pfile, &size, c->flags, c->exclusive_vm_id, &c->handle);
 	if (err)
 		return err;
@@ -1238,9 +1316,13 @@ static int bo_mmap_offset_ioctl(struct pantomime_file *file, void *data)
 		return -ENOMEM;
 	}
 	file->offs = o;
+	/* One fake offset per BO, whichever file asks (a GEM object's vma node). */
 	pthread_mutex_lock(&dev->lock);
-	o[file->nr_offs].offset = dev->next_offset;
-	dev->next_offset += bo->size;
+	if (!bo->mmap_offset) {
+		__atomic_store_n(&bo->mmap_offset, dev->next_offset, __ATOMIC_RELAXED);
+		dev->next_offset += bo->size;
+	}
+	o[file->nr_offs].offset = bo->mmap_offset;
 	pthread_mutex_unlock(&dev->lock);
 	o[file->nr_offs].bo = bo;	/* keeps the lookup's reference */
 	m->offset = o[file->nr_offs].offset;
@@ -1285,10 +1367,7 @@ static int bo_set_label_ioctl(struct pantomime_file *file, void *data)
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&label_lock);
-	old = bo->label;
-	bo->label = label;
-	pthread_mutex_unlock(&label_lock);
+	old = panthor_gem_set_label(bo, label);
 	label = old;
 out:
 	u_free(label);
@@ -1332,12 +1411,26 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 			err = -ENOENT;
 			break;
 		}
-		if (ops[i].offset > bo->size || ops[i].size > bo->size - ops[i].offset)
+		if (ops[i].offset > bo->size || ops[i].size > bo->size - ops[i].offset) {
+			u_err(MOD, "BO_SYNC: range [0x%llx, +0x%llx) outside BO %u",
+			      (unsigned long long)ops[i].offset, (unsigned long long)ops[i].size,
+			      ops[i].handle);
 			err = -EINVAL;
-		/*
-		 * A size of 0 is a no-op; otherwise there is nothing to do either:
-		 * the CPU side of the model is coherent with itself.
-		 */
+		} else if (panthor_gem_is_imported(bo)) {
+			u_err(MOD, "BO_SYNC: BO %u is imported", ops[i].handle);
+			err = -EINVAL;
+		} else if (ops[i].size && !panthor_gem_should_map_wc(bo)) {
+			/*
+			 * Write-combined mappings and a size of 0 are no-ops
+			 * (§1.6); a cached mapping is flushed segment by segment
+			 * upstream, which the model's coherent CPU reduces to a
+			 * full barrier. (ThreadSanitizer cannot model a
+			 * standalone fence, and the build refuses one there.)
+			 */
+#ifndef __SANITIZE_THREAD__
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+		}
 		panthor_gem_put(bo);
 	}
 	u_free(ops);
@@ -1354,7 +1447,7 @@ static int bo_query_info_ioctl(struct pantomime_file *file, void *data)
 	bo = panthor_file_bo_lookup(file->pfile, q->handle);
 	if (!bo)
 		return -ENOENT;
-	q->extra_flags = 0;	/* import is not modelled */
+	q->extra_flags = panthor_gem_is_imported(bo) ? DRM_PANTHOR_BO_IS_IMPORTED : 0;
 	q->create_flags = bo->flags;
 	panthor_gem_put(bo);
 	return 0;
@@ -1395,10 +1488,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* The kernel's order: the queue array, then the priority permission. */
-	err = group_priority_permit(file, c->priority);
-	if (!err)
-		err = panthor_group_create(file->pfile, c, queues, true, &handle);
+	/* HIGH and REALTIME: CAP_SYS_NICE or the DRM master, as DEV_QUERY reports. */
+	err = panthor_group_create(file->pfile, c, queues,
+				   !group_priority_permit(file, PANTHOR_GROUP_PRIORITY_REALTIME),
+				   &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);
@@ -1482,6 +1575,116 @@ out:
 	return err;
 }
 
+/* ------------------------------------------------------------------ PRIME */
+
+static void bo_dmabuf_release(struct dma_buf *buf)
+{
+	struct panthor_gem_object *bo = buf->priv;
+	struct dma_buf *expected = buf;
+
+	/* A newer export may have replaced us already: only clear our own pointer. */
+	__atomic_compare_exchange_n(&bo->export_buf, &expected, NULL, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+	panthor_gem_put(bo);
+}
+
+static const struct dma_buf_ops bo_dmabuf_ops = {
+	.release = bo_dmabuf_release,
+};
+
+static int prime_handle_to_fd_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_prime_handle *a = data;
+	struct panthor_gem_object *bo;
+	struct dma_buf *buf;
+	int fd;
+
+	if (a->flags & ~(uint32_t)(DRM_CLOEXEC | DRM_RDWR)) {
+		u_err(MOD, "PRIME_HANDLE_TO_FD: unknown flags 0x%x", a->flags);
+		return -EINVAL;
+	}
+	bo = panthor_file_bo_lookup(file->pfile, a->handle);
+	if (!bo)
+		return -ENOENT;
+	if (bo->exclusive_vm) {
+		u_err(MOD, "PRIME_HANDLE_TO_FD: BO %u is private to a VM", a->handle);
+		panthor_gem_put(bo);
+		return -EINVAL;
+	}
+	/* An import exports the exporter's buffer again, as drm_gem_prime_handle_to_fd. */
+	pthread_mutex_lock(&prime_lock);
+	if (bo->import.dmabuf) {
+		buf = dma_buf_get_ref(bo->import.dmabuf);
+	} else {
+		buf = __atomic_load_n(&bo->export_buf, __ATOMIC_ACQUIRE);
+		if (!buf || !dma_buf_get_unless_zero(buf)) {
+			buf = dma_buf_create(&bo_dmabuf_ops, panthor_gem_get(bo), file->dev->ptdev,
+					     panthor_gem_resv(bo), bo->size);
+			if (IS_ERR(buf)) {
+				pthread_mutex_unlock(&prime_lock);
+				panthor_gem_put(bo);	/* the buffer's */
+				panthor_gem_put(bo);
+				return -ENOMEM;
+			}
+			__atomic_store_n(&bo->export_buf, buf, __ATOMIC_RELEASE);
+		}
+	}
+	pthread_mutex_unlock(&prime_lock);
+	fd = dma_buf_fd(buf, a->flags & DRM_CLOEXEC);
+	dma_buf_put(buf);
+	panthor_gem_put(bo);
+	if (fd < 0)
+		return fd;
+	a->fd = fd;
+	return 0;
+}
+
+static bool bo_is(struct panthor_gem_object *bo, void *arg)
+{
+	return bo == arg;
+}
+
+static bool bo_imports(struct panthor_gem_object *bo, void *arg)
+{
+	return bo->import.dmabuf == arg;
+}
+
+static int prime_fd_to_handle_ioctl(struct pantomime_file *file, void *data)
+{
+	struct drm_prime_handle *a = data;
+	struct panthor_device *ptdev = file->dev->ptdev;
+	struct panthor_gem_object *bo;
+	struct dma_buf *buf;
+	int ret;
+
+	buf = dma_buf_get(a->fd);
+	if (IS_ERR(buf)) {
+		u_err(MOD, "PRIME_FD_TO_HANDLE: fd %d is not an open dma-buf", a->fd);
+		return (int)PTR_ERR(buf);
+	}
+	if (buf->exporter == ptdev) {
+		/* One of ours: the same BO, under the handle the file already has. */
+		bo = buf->priv;
+		ret = panthor_file_bo_find_or_add(file->pfile, bo_is, bo, bo, &a->handle);
+	} else {
+		struct panthor_gem_object *src = buf->priv;
+
+		ret = panthor_file_bo_find_or_add(file->pfile, bo_imports, buf, NULL, &a->handle);
+		if (ret == -ENOENT) {
+			bo = panthor_gem_create_imported(ptdev, src, buf);
+			if (IS_ERR(bo)) {
+				ret = (int)PTR_ERR(bo);
+			} else {
+				ret = panthor_file_bo_find_or_add(file->pfile, bo_imports, buf, bo,
+								  &a->handle);
+				panthor_gem_put(bo);
+			}
+		}
+	}
+	dma_buf_put(buf);
+	return ret < 0 ? ret : 0;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef int (*ioctl_fn)(struct pantomime_file *file, void *data);
@@ -1503,8 +1706,8 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_GEM_CLOSE, drm_gem_close_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_CREATE, syncobj_create_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_DESTROY, syncobj_destroy_ioctl),
-	CORE(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, syncobj_handle_to_fd_ioctl),
-	CORE(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, syncobj_fd_to_handle_ioctl),
+	CORE(SYNCOBJ_HANDLE_TO_FD_PT, syncobj_handle_to_fd_ioctl),
+	CORE(SYNCOBJ_FD_TO_HANDLE_PT, syncobj_fd_to_handle_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_WAIT, syncobj_wait_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_RESET, syncobj_reset_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_SIGNAL, syncobj_signal_ioctl),
@@ -1512,6 +1715,8 @@ static const struct ioctl_desc core_ioctls[] = {
 	CORE(DRM_IOCTL_SYNCOBJ_QUERY, syncobj_query_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_TRANSFER, syncobj_transfer_ioctl),
 	CORE(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, syncobj_timeline_signal_ioctl),
+	CORE(DRM_IOCTL_PRIME_HANDLE_TO_FD, prime_handle_to_fd_ioctl),
+	CORE(DRM_IOCTL_PRIME_FD_TO_HANDLE, prime_fd_to_handle_ioctl),
 };
 
 #define DRV(c, f) [_IOC_NR(c) - DRM_COMMAND_BASE] = { c, f, #c, false, false }
@@ -1640,56 +1845,29 @@ static int map_flush_id_page(struct pantomime_file *file, void *addr, size_t len
 	return 0;
 }
 
-static int map_bo(struct panthor_gem_object *bo, uint64_t bo_off, void *addr, size_t len,
-		  int prot, int flags, void **out)
+static int map_bo(struct panthor_gem_object *bo, uint64_t bo_off, size_t len, int prot,
+		  void **out)
 {
 	struct cpu_mapping *m;
-	uint64_t pos = 0;
-	uint8_t *p;
 	int err;
 
+	if (prot & ~(PROT_READ | PROT_WRITE)) {
+		u_err(MOD, "mmap: BO %u: only PROT_READ and PROT_WRITE are supported", bo->id);
+		return -EINVAL;
+	}
 	m = u_calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	err = panthor_gem_pin(bo);
+	err = panthor_gem_mmap(bo, bo_off, len, prot, &m->gmap);
 	if (err) {
 		u_free(m);
 		return err;
 	}
-	p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-		 (flags & MAP_FIXED), -1, 0);
-	if (p == MAP_FAILED) {
-		err = -ENOMEM;
-		goto err_unpin;
-	}
-	/* Map each chunk's part of [bo_off, bo_off + len). Pinned: chunks are stable. */
-	for (uint32_t i = 0; i < bo->backing.nr_chunks; i++) {
-		uint64_t csize = PAGE_4K << bo->backing.chunks[i].order;
-		uint64_t cstart = pos, cend = pos + csize;
-		uint64_t s = cstart > bo_off ? cstart : bo_off;
-		uint64_t e = cend < bo_off + len ? cend : bo_off + len;
-
-		pos = cend;
-		if (s >= e)
-			continue;
-		if (mmap(p + (s - bo_off), e - s, prot, MAP_SHARED | MAP_FIXED, mm_arena_fd(),
-			 (off_t)(bo->backing.chunks[i].pa - MM_PA_BASE + (s - cstart))) == MAP_FAILED) {
-			munmap(p, len);
-			err = -ENOMEM;
-			goto err_unpin;
-		}
-	}
-	m->addr = p;
+	m->addr = panthor_gem_cpumap_addr(m->gmap);
 	m->len = m->mapped = len;
-	m->bo = panthor_gem_get(bo);
 	maps_add(m);
-	*out = p;
+	*out = m->addr;
 	return 0;
-
-err_unpin:
-	panthor_gem_unpin(bo);
-	u_free(m);
-	return err;
 }
 
 API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t len, int prot,
@@ -1703,8 +1881,10 @@ API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t le
 	if (!len || (offset & (PAGE_4K - 1)))
 		return -EINVAL;
 	len = (len + PAGE_4K - 1) & ~(size_t)(PAGE_4K - 1);
-	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) {
+		u_err(MOD, "mmap: private (copy-on-write) mappings are refused, use MAP_SHARED");
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&file->lock);
 	if (offset == file->user_mmio_offset) {
 		pthread_mutex_unlock(&file->lock);
@@ -1723,10 +1903,18 @@ API_EXPORT int pantomime_mmap(struct pantomime_file *file, void *addr, size_t le
 	if (!bo)
 		return -EINVAL;
 	if (len > bo->size - bo_off) {
+		u_err(MOD, "mmap: 0x%zx bytes at BO %u offset 0x%llx pass its end (0x%llx)", len,
+		      bo->id, (unsigned long long)bo_off, (unsigned long long)bo->size);
 		panthor_gem_put(bo);
 		return -EINVAL;
 	}
-	err = map_bo(bo, bo_off, addr, len, prot, flags, out);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		/* The range is a userfaultfd reservation placed by src/mm. */
+		u_err(MOD, "mmap: BO %u: MAP_FIXED is not supported", bo->id);
+		panthor_gem_put(bo);
+		return -EINVAL;
+	}
+	err = map_bo(bo, bo_off, len, prot, out);
 	panthor_gem_put(bo);
 	return err;
 }
@@ -1748,22 +1936,39 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 		pthread_mutex_unlock(&maps_lock);
 		return -EINVAL;
 	}
-	munmap(a, len);
-	/* Partial unmaps are counted, not tracked page by page. */
+	/*
+	 * A BO mapping stays reserved until its last byte is unmapped (the
+	 * pages unmapped meanwhile lose their frames and fault with SIGBUS);
+	 * the flush-ID page is plain memory.
+	 */
+	if (!m->gmap)
+		munmap(a, len);
 	m->mapped = len >= m->mapped ? 0 : m->mapped - len;
-	if (!m->mapped)
-		*pp = m->next;
-	else
-		m = NULL;
-	pthread_mutex_unlock(&maps_lock);
-	if (m) {
-		if (m->bo) {
-			panthor_gem_unpin(m->bo);
-			panthor_gem_put(m->bo);
-		}
-		u_free(m);
+	if (m->mapped) {
+		int err = 0;
+
+		/* Partial: the entry stays (the lock keeps it), the pages go. */
+		if (m->gmap)
+			err = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
+						       len / PAGE_4K);
+		pthread_mutex_unlock(&maps_lock);
+		return err;
 	}
+	*pp = m->next;
+	pthread_mutex_unlock(&maps_lock);
+	panthor_gem_munmap(m->gmap);
+	u_free(m);
 	return 0;
+}
+
+API_EXPORT int pantomime_fd_ioctl(int fd, unsigned long request, void *arg)
+{
+	return dma_buf_ioctl(fd, request, arg);
+}
+
+API_EXPORT bool pantomime_fd_is_ours(int fd)
+{
+	return dma_buf_is_dma_buf(fd);
 }
 
 API_EXPORT bool pantomime_is_mapping(const void *addr, size_t len)
@@ -1821,6 +2026,8 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	mm_budget_stats(dev->ptdev->budget, &bs);
 	st->resident_bytes = bs.used * MM_PAGE_SIZE;	/* the budget counts pages */
 	st->peak_resident_bytes = bs.peak * MM_PAGE_SIZE;
+	st->swap_used_bytes = bs.swap_used * MM_PAGE_SIZE;
+	st->failed_allocs = bs.failed_allocs;
 	{
 		struct panthor_gem_stats gs;
 
@@ -1832,11 +2039,52 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	}
 }
 
+API_EXPORT unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages)
+{
+	return panthor_gem_shrink(dev->ptdev, nr_pages, true);
+}
+
+/* The public trace hook: one user callback behind the util tracer. */
+static struct {
+	pantomime_trace_fn fn;
+	void *cookie;
+} trace_user;
+
+static void trace_forward(void *cookie, const struct u_trace_event *ev)
+{
+	struct pantomime_trace_event pe = {
+		.ts_ns = ev->ts_ns, .category = ev->category, .name = ev->name,
+		.track = ev->track, .phase = ev->phase, .nargs = ev->nargs,
+	};
+
+	for (unsigned int i = 0; i < ev->nargs && i < 4; i++) {
+		pe.arg_names[i] = ev->arg_names[i];
+		pe.args[i] = ev->args[i];
+	}
+	trace_user.fn(cookie, &pe);
+}
+
+static const struct u_tracer_ops trace_forward_ops = { .event = trace_forward };
+
+API_EXPORT void pantomime_trace_set(pantomime_trace_fn fn, void *cookie)
+{
+	static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&set_lock);
+	/* Detach first: no event is in flight while the callback changes. */
+	u_trace_attach(NULL, NULL);
+	trace_user.fn = fn;
+	trace_user.cookie = cookie;
+	if (fn)
+		u_trace_attach(&trace_forward_ops, cookie);
+	pthread_mutex_unlock(&set_lock);
+}
+
 API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
 {
 	switch (view) {
 	case PANTOMIME_VIEW_GEMS:
-		fprintf(out, "gems: no gems table yet (comes with the GEM issue)\n");
+		panthor_gem_dump(dev->ptdev, print_line, out);
 		return 0;
 	case PANTOMIME_VIEW_VMS:
 	case PANTOMIME_VIEW_PGTABLES:
@@ -1879,7 +2127,8 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			"lock_stalls %llu\nlock_stall_ns %llu\nmax_lock_stall_ns %llu\n"
 			"mmu_faults %llu\nevictions %llu\nrestores %llu\n"
 			"bytes_swapped_out %llu\nbytes_swapped_in %llu\n"
-			"resident_bytes %llu\npeak_resident_bytes %llu\n",
+			"resident_bytes %llu\npeak_resident_bytes %llu\n"
+			"swap_used_bytes %llu\nfailed_allocs %llu\n",
 			(unsigned long long)st.checker_violations,
 			(unsigned long long)st.checker_notes,
 			(unsigned long long)st.gpu_accesses, (unsigned long long)st.lock_stalls,
@@ -1890,7 +2139,9 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			(unsigned long long)st.bytes_swapped_out,
 			(unsigned long long)st.bytes_swapped_in,
 			(unsigned long long)st.resident_bytes,
-			(unsigned long long)st.peak_resident_bytes);
+			(unsigned long long)st.peak_resident_bytes,
+			(unsigned long long)st.swap_used_bytes,
+			(unsigned long long)st.failed_allocs);
 		return 0;
 	}
 	}

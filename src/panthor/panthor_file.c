@@ -31,22 +31,18 @@ static void handle_table_init(struct panthor_handle_table *t)
 	t->cap = 0;
 }
 
-static int handle_alloc(struct panthor_handle_table *t, void *obj, uint32_t *handle)
+static int handle_alloc_locked(struct panthor_handle_table *t, void *obj, uint32_t *handle)
 {
 	uint32_t i;
-	int ret = 0;
 
-	u_mutex_lock(&t->lock);
 	for (i = 0; i < t->cap && t->slots[i]; i++)
 		;
 	if (i == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 16;
 		void **slots = u_realloc(t->slots, cap * sizeof(*slots));
 
-		if (!slots) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		if (!slots)
+			return -ENOMEM;
 		for (uint32_t j = t->cap; j < cap; j++)
 			slots[j] = NULL;
 		t->slots = slots;
@@ -54,7 +50,15 @@ static int handle_alloc(struct panthor_handle_table *t, void *obj, uint32_t *han
 	}
 	t->slots[i] = obj;
 	*handle = i + 1;
-out:
+	return 0;
+}
+
+static int handle_alloc(struct panthor_handle_table *t, void *obj, uint32_t *handle)
+{
+	int ret;
+
+	u_mutex_lock(&t->lock);
+	ret = handle_alloc_locked(t, obj, handle);
 	u_mutex_unlock(&t->lock);
 	return ret;
 }
@@ -159,6 +163,32 @@ struct panthor_gem_object *panthor_file_bo_lookup(struct panthor_file *pfile, ui
 		bo = panthor_gem_get(pfile->bos.slots[handle - 1]);
 	u_mutex_unlock(&pfile->bos.lock);
 	return bo;
+}
+
+int panthor_file_bo_find_or_add(struct panthor_file *pfile,
+				 bool (*match)(struct panthor_gem_object *bo, void *arg), void *arg,
+				 struct panthor_gem_object *bo, uint32_t *handle)
+{
+	struct panthor_handle_table *t = &pfile->bos;
+	int ret;
+
+	u_mutex_lock(&t->lock);
+	for (uint32_t i = 0; i < t->cap; i++) {
+		if (t->slots[i] && match(t->slots[i], arg)) {
+			*handle = i + 1;
+			u_mutex_unlock(&t->lock);
+			return 1;
+		}
+	}
+	if (!bo) {
+		u_mutex_unlock(&t->lock);
+		return -ENOENT;
+	}
+	ret = handle_alloc_locked(t, panthor_gem_get(bo), handle);
+	u_mutex_unlock(&t->lock);
+	if (ret)
+		panthor_gem_put(bo);
+	return ret;
 }
 
 int panthor_file_bo_close(struct panthor_file *pfile, uint32_t handle)

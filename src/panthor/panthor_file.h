@@ -8,6 +8,7 @@
 #ifndef PANTOMIME_PANTHOR_FILE_H
 #define PANTOMIME_PANTHOR_FILE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dma/syncobj.h"
@@ -93,6 +94,21 @@ struct panthor_gem_object *panthor_file_bo_lookup(struct panthor_file *pfile, ui
  * Return: 0, or -EINVAL for an unknown handle.
  */
 int panthor_file_bo_close(struct panthor_file *pfile, uint32_t handle);
+
+/**
+ * panthor_file_bo_find_or_add() - the handle of the first BO of @pfile for
+ * which @match is true; if there is none, a new handle for @bo (which then
+ * gets a reference of its own). Atomic: two callers never add twice.
+ * @pfile: the file.
+ * @match: the predicate (called under the handle lock: no locking inside).
+ * @arg: passed to @match.
+ * @bo: the BO to add, or NULL to only look.
+ * @handle: receives the handle.
+ * Return: 1 (found), 0 (added), -ENOENT (none and @bo NULL), -ENOMEM.
+ */
+int panthor_file_bo_find_or_add(struct panthor_file *pfile,
+				 bool (*match)(struct panthor_gem_object *bo, void *arg), void *arg,
+				 struct panthor_gem_object *bo, uint32_t *handle);
 
 /**
  * panthor_file_syncobj_create() - SYNCOBJ_CREATE.

@@ -31,13 +31,20 @@
 #include "panthor/panthor_gem.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "uapi/drm/panthor_drm.h"
+#include "dma/dma_buf.h"
 #include "panthor/panthor_mmu.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
+#include "util/u_fault.h"
 #include "util/u_log.h"
+#include "util/u_trace.h"
 
 #define MOD "panthor"
 
@@ -52,60 +59,38 @@ static enum mm_owner_kind bo_owner_kind(const struct panthor_gem_object *bo)
 	return MM_OWNER_BO;
 }
 
-struct panthor_gem_object *panthor_gem_create(struct panthor_device *ptdev, uint64_t size,
-					      uint32_t flags, struct panthor_vm *exclusive_vm,
-					      uint32_t usage)
-{
-	struct panthor_gem_object *bo;
-	uint64_t aligned;
-
-	if (!size || __builtin_add_overflow(size, SZ_4K - 1, &aligned))
-		return ERR_PTR(-EINVAL);
-	aligned &= ~(SZ_4K - 1);
-
-	bo = u_zalloc(sizeof(*bo));
-	if (!bo)
-		return ERR_PTR(-ENOMEM);
-	bo->ptdev = ptdev;
-	bo->size = aligned;
-	bo->flags = flags;
-	bo->usage = usage;
-	bo->id = panthor_device_alloc_id(ptdev);
-	u_refcount_init(&bo->refcount, 1);
-	u_list_init(&bo->reclaim.lru_node);
-	bo->reclaim.state = PANTHOR_GEM_UNRECLAIMABLE;
-	dma_resv_init(&bo->resv);
-	if (exclusive_vm) {
-		bo->exclusive_vm = panthor_vm_get(exclusive_vm);
-		gpuvm_gem_init(&bo->base, panthor_vm_resv(exclusive_vm));
-	} else {
-		gpuvm_gem_init(&bo->base, &bo->resv);
-	}
-	return bo;
-}
-
-struct panthor_gem_object *panthor_gem_get(struct panthor_gem_object *bo)
-{
-	u_refcount_get(&bo->refcount);
-	return bo;
-}
-
-static void panthor_gem_backing_free(struct panthor_gem_object *bo, struct panthor_gem_chunk *chunks,
-				     uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		mm_free_pages(bo->ptdev->budget, chunks[i].pa, chunks[i].order);
-	u_free(chunks);
-}
-
 /* ---- reclaim: LRUs ------------------------------------------------------------ */
 
 /**
+ * struct panthor_gem_vm_lru - one VM's list of GPU_MAPPED_SINGLE_VM BOs.
+ * @lru: the BOs, least recently touched first (reclaim.lru_node).
+ * @pages: pages of the BOs on @lru.
+ * @node: entry in the device's list of VMs (panthor_gem_reclaim.vms), least
+ *        recently active first.
+ * @users: the VM's reference plus one per scan walking @lru now.
+ * @dead: the VM is gone; the list is freed when @users drops to 0.
+ *
+ * Everything is protected by the device's LRU lock.
+ */
+struct panthor_gem_vm_lru {
+	struct u_list lru;
+	uint64_t pages;
+	struct u_list node;
+	uint32_t users;
+	bool dead;
+};
+
+/**
  * struct panthor_gem_reclaim - a device's BO LRUs (lock class "panthor_gem_lru").
- * @lock: protects @lru, @pages, every BO's reclaim.lru_node/on_lru.
- * @lru: one list per reclaimable state, least recently touched first. The
- *       single-VM list is device-wide here, not per VM.
- * @pages: pages of the BOs on each list.
+ * @lock: protects @lru, @pages, @vms, @all, every VM list and every BO's
+ *        reclaim.lru_node/on_lru/lru/vm_lru/all_node/resident and label.
+ * @lru: one device list per reclaimable state, least recently touched
+ *       first. The GPU_MAPPED_SINGLE_VM entry is unused: those BOs are on
+ *       their VM's list.
+ * @pages: pages of the BOs on each state's lists (for SINGLE_VM: the sum
+ *         over every VM list).
+ * @vms: the VM lists (panthor_gem_vm_lru.node), least recently active first.
+ * @all: every BO of the device (reclaim.all_node), for the gems table.
  * @shrinker: registered with the device's budget.
  * @stats: counters (atomics).
  */
@@ -113,11 +98,30 @@ struct panthor_gem_reclaim {
 	struct u_mutex lock;
 	struct u_list lru[PANTHOR_GEM_UNRECLAIMABLE];
 	uint64_t pages[PANTHOR_GEM_UNRECLAIMABLE];
+	struct u_list vms;
+	struct u_list all;
 	struct mm_shrinker shrinker;
 	struct panthor_gem_stats stats;
 };
 
 static U_LOCK_CLASS(panthor_gem_lru_class, "panthor_gem_lru");
+
+/* Drop a user of @vl (LRU lock held). Return: @vl if it must now be freed. */
+static struct panthor_gem_vm_lru *vm_lru_put_locked(struct panthor_gem_vm_lru *vl)
+{
+	return --vl->users ? NULL : vl;
+}
+
+static void all_list_add(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+
+	if (!r)
+		return;
+	u_mutex_lock(&r->lock);
+	u_list_add_tail(&bo->reclaim.all_node, &r->all);
+	u_mutex_unlock(&r->lock);
+}
 
 /* Take @bo off its LRU, if it is on one. Caller holds @r->lock. */
 static void lru_unlink_locked(struct panthor_gem_reclaim *r, struct panthor_gem_object *bo)
@@ -125,10 +129,14 @@ static void lru_unlink_locked(struct panthor_gem_reclaim *r, struct panthor_gem_
 	if (bo->reclaim.on_lru) {
 		u_list_del(&bo->reclaim.lru_node);
 		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
+		if (bo->reclaim.vm_lru)
+			bo->reclaim.vm_lru->pages -= bo->size / SZ_4K;
+		bo->reclaim.vm_lru = NULL;
 		bo->reclaim.on_lru = false;
 	}
 }
 
+/* Final removal from the LRU and the list of all BOs. */
 static void lru_remove(struct panthor_gem_object *bo)
 {
 	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
@@ -137,6 +145,7 @@ static void lru_remove(struct panthor_gem_object *bo)
 		return;
 	u_mutex_lock(&r->lock);
 	lru_unlink_locked(r, bo);
+	u_list_del(&bo->reclaim.all_node);
 	u_mutex_unlock(&r->lock);
 }
 
@@ -151,27 +160,61 @@ static void swap_slots_free(struct panthor_gem_object *bo)
 	bo->swap.nr_pages = 0;
 }
 
-static enum panthor_gem_reclaim_state compute_state_locked(struct panthor_gem_object *bo)
+/*
+ * The state, in the order of reference §4.6 (resv held): page-less or
+ * pinned (vmapped, firmware, being bound), kernel, imported: unreclaimable;
+ * GPU-mapped in one VM or several; CPU-mapped (unreclaimable while one of
+ * the mappings cannot be zapped); unused. *@vl: the VM list of a SINGLE_VM
+ * BO, with a reference.
+ */
+static enum panthor_gem_reclaim_state compute_state_locked(struct panthor_gem_object *bo,
+							   struct panthor_gem_vm_lru **vl)
 {
 	unsigned int vms;
 
-	if (bo->backing.pin_count || !bo->backing.chunks ||
-	    (bo->usage & (PANTHOR_BO_USAGE_KERNEL | PANTHOR_BO_USAGE_FW_MAPPED |
-			  PANTHOR_BO_USAGE_DUMMY)))
+	*vl = NULL;
+	if (bo->backing.pin_count || !bo->backing.chunks || panthor_gem_is_imported(bo) ||
+	    (bo->usage & (PANTHOR_BO_USAGE_KERNEL | PANTHOR_BO_USAGE_FW_MAPPED)))
 		return PANTHOR_GEM_UNRECLAIMABLE;
-	vms = panthor_gem_nr_mapped_vms_locked(bo);
-	if (!vms)
-		return PANTHOR_GEM_UNUSED;	/* no CPU mappings yet: never MMAPPED */
-	return vms == 1 ? PANTHOR_GEM_GPU_MAPPED_SINGLE_VM : PANTHOR_GEM_GPU_MAPPED_SHARED;
+	if (bo->cmap.nozap_count)
+		return PANTHOR_GEM_UNRECLAIMABLE;
+	vms = panthor_gem_mapped_vms_locked(bo, vl);
+	if (vms == 1)
+		return PANTHOR_GEM_GPU_MAPPED_SINGLE_VM;
+	if (vms > 1)
+		return PANTHOR_GEM_GPU_MAPPED_SHARED;
+	return bo->cmap.mmap_count ? PANTHOR_GEM_MMAPPED : PANTHOR_GEM_UNUSED;
+}
+
+/* Put @bo at the tail of the list of state @st (VM list @vl for SINGLE_VM). LRU lock held. */
+static void lru_link_locked(struct panthor_gem_reclaim *r, struct panthor_gem_object *bo,
+			    enum panthor_gem_reclaim_state st, struct panthor_gem_vm_lru *vl)
+{
+	if (st == PANTHOR_GEM_GPU_MAPPED_SINGLE_VM && vl && !vl->dead) {
+		u_list_add_tail(&bo->reclaim.lru_node, &vl->lru);
+		vl->pages += bo->size / SZ_4K;
+		bo->reclaim.vm_lru = vl;
+		if (u_list_empty(&vl->node))
+			u_list_add_tail(&vl->node, &r->vms);
+	} else {
+		/* A VM without a list (going away): the shared list takes the BO. */
+		if (st == PANTHOR_GEM_GPU_MAPPED_SINGLE_VM)
+			st = PANTHOR_GEM_GPU_MAPPED_SHARED;
+		u_list_add_tail(&bo->reclaim.lru_node, &r->lru[st]);
+	}
+	r->pages[st] += bo->size / SZ_4K;
+	bo->reclaim.on_lru = true;
+	bo->reclaim.lru = st;
 }
 
 void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo)
 {
 	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+	struct panthor_gem_vm_lru *vl, *free_me = NULL;
 	enum panthor_gem_reclaim_state st;
 
 	dma_resv_assert_held(panthor_gem_resv(bo));
-	st = compute_state_locked(bo);
+	st = compute_state_locked(bo, &vl);
 	if (!r) {
 		bo->reclaim.state = st;
 		return;
@@ -179,13 +222,13 @@ void panthor_gem_update_reclaim_state_locked(struct panthor_gem_object *bo)
 	u_mutex_lock(&r->lock);
 	lru_unlink_locked(r, bo);
 	bo->reclaim.state = st;
-	if (st != PANTHOR_GEM_UNRECLAIMABLE) {
-		u_list_add_tail(&bo->reclaim.lru_node, &r->lru[st]);
-		r->pages[st] += bo->size / SZ_4K;
-		bo->reclaim.on_lru = true;
-		bo->reclaim.lru = st;
-	}
+	bo->reclaim.resident = bo->backing.chunks != NULL;
+	if (st != PANTHOR_GEM_UNRECLAIMABLE)
+		lru_link_locked(r, bo, st, vl);
+	if (vl)
+		free_me = vm_lru_put_locked(vl);
 	u_mutex_unlock(&r->lock);
+	u_free(free_me);
 }
 
 void panthor_gem_reclaim_hint_unmapped(struct panthor_gem_object *bo)
@@ -196,10 +239,8 @@ void panthor_gem_reclaim_hint_unmapped(struct panthor_gem_object *bo)
 		return;
 	u_mutex_lock(&r->lock);
 	if (bo->reclaim.on_lru && bo->reclaim.lru != PANTHOR_GEM_UNUSED) {
-		r->pages[bo->reclaim.lru] -= bo->size / SZ_4K;
-		u_list_move_tail(&bo->reclaim.lru_node, &r->lru[PANTHOR_GEM_UNUSED]);
-		r->pages[PANTHOR_GEM_UNUSED] += bo->size / SZ_4K;
-		bo->reclaim.lru = PANTHOR_GEM_UNUSED;
+		lru_unlink_locked(r, bo);
+		lru_link_locked(r, bo, PANTHOR_GEM_UNUSED, NULL);
 	}
 	u_mutex_unlock(&r->lock);
 }
@@ -225,18 +266,214 @@ bool panthor_gem_is_evicted(struct panthor_gem_object *bo)
 	return ev;
 }
 
+struct panthor_gem_vm_lru *panthor_gem_vm_lru_create(struct panthor_device *ptdev)
+{
+	struct panthor_gem_vm_lru *vl = u_zalloc(sizeof(*vl));
+
+	(void)ptdev;
+	if (!vl)
+		return NULL;
+	u_list_init(&vl->lru);
+	u_list_init(&vl->node);
+	vl->users = 1;
+	return vl;
+}
+
+void panthor_gem_vm_lru_release(struct panthor_device *ptdev, struct panthor_gem_vm_lru *vl)
+{
+	struct panthor_gem_reclaim *r = ptdev->reclaim;
+	struct panthor_gem_object *bo, *tmp;
+	struct panthor_gem_vm_lru *free_me;
+
+	if (!vl)
+		return;
+	if (!r) {
+		u_free(vl);
+		return;
+	}
+	u_mutex_lock(&r->lock);
+	u_list_for_each_entry_safe(bo, tmp, &vl->lru, reclaim.lru_node) {
+		lru_unlink_locked(r, bo);
+		lru_link_locked(r, bo, PANTHOR_GEM_UNUSED, NULL);
+	}
+	if (!u_list_empty(&vl->node))
+		u_list_del(&vl->node);
+	vl->dead = true;
+	free_me = vm_lru_put_locked(vl);
+	u_mutex_unlock(&r->lock);
+	u_free(free_me);
+}
+
+struct panthor_gem_vm_lru *panthor_gem_vm_lru_get(struct panthor_device *ptdev,
+						  struct panthor_gem_vm_lru *vl)
+{
+	struct panthor_gem_reclaim *r = ptdev->reclaim;
+
+	if (!r || !vl)
+		return NULL;
+	u_mutex_lock(&r->lock);
+	vl->users++;
+	u_mutex_unlock(&r->lock);
+	return vl;
+}
+
+void panthor_gem_vm_lru_put(struct panthor_device *ptdev, struct panthor_gem_vm_lru *vl)
+{
+	struct panthor_gem_reclaim *r = ptdev->reclaim;
+	struct panthor_gem_vm_lru *free_me;
+
+	if (!r || !vl)
+		return;
+	u_mutex_lock(&r->lock);
+	free_me = vm_lru_put_locked(vl);
+	u_mutex_unlock(&r->lock);
+	u_free(free_me);
+}
+
+void panthor_gem_vm_lru_touch(struct panthor_device *ptdev, struct panthor_gem_vm_lru *vl)
+{
+	struct panthor_gem_reclaim *r = ptdev->reclaim;
+
+	if (!r || !vl)
+		return;
+	u_mutex_lock(&r->lock);
+	if (!vl->dead && !u_list_empty(&vl->node))
+		u_list_move_tail(&vl->node, &r->vms);
+	u_mutex_unlock(&r->lock);
+}
+
+char *panthor_gem_set_label(struct panthor_gem_object *bo, char *label)
+{
+	struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
+	char *old;
+
+	u_mutex_lock(&r->lock);
+	old = bo->label;
+	bo->label = label;
+	u_mutex_unlock(&r->lock);
+	return old;
+}
+
+/* ---- BO core ------------------------------------------------------------------ */
+
+struct panthor_gem_object *panthor_gem_create(struct panthor_device *ptdev, uint64_t size,
+					      uint32_t flags, struct panthor_vm *exclusive_vm,
+					      uint32_t usage)
+{
+	struct panthor_gem_object *bo;
+	uint64_t aligned;
+
+	if (!size || __builtin_add_overflow(size, SZ_4K - 1, &aligned))
+		return ERR_PTR(-EINVAL);
+	aligned &= ~(SZ_4K - 1);
+
+	bo = u_zalloc(sizeof(*bo));
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->ptdev = ptdev;
+	bo->size = aligned;
+	bo->flags = flags;
+	bo->usage = usage;
+	bo->id = panthor_device_alloc_id(ptdev);
+	u_refcount_init(&bo->refcount, 1);
+	u_list_init(&bo->reclaim.lru_node);
+	u_list_init(&bo->reclaim.all_node);
+	u_list_init(&bo->cmap.maps);
+	bo->reclaim.state = PANTHOR_GEM_UNRECLAIMABLE;
+	snprintf(bo->creator, sizeof(bo->creator), "%.15s/%d", program_invocation_short_name,
+		 (int)getpid());
+	dma_resv_init(&bo->resv);
+	if (exclusive_vm) {
+		bo->exclusive_vm = panthor_vm_get(exclusive_vm);
+		gpuvm_gem_init(&bo->base, panthor_vm_resv(exclusive_vm));
+	} else {
+		gpuvm_gem_init(&bo->base, &bo->resv);
+	}
+	all_list_add(bo);
+	return bo;
+}
+
+struct panthor_gem_object *panthor_gem_create_imported(struct panthor_device *ptdev,
+							struct panthor_gem_object *src,
+							struct dma_buf *dmabuf)
+{
+	struct panthor_gem_object *bo;
+	struct panthor_gem_chunk *chunks;
+	int ret;
+
+	ret = panthor_gem_pin(src);
+	if (ret)
+		return ERR_PTR(ret);
+	chunks = u_calloc(src->backing.nr_chunks, sizeof(*chunks));
+	if (!chunks) {
+		panthor_gem_unpin(src);
+		return ERR_PTR(-ENOMEM);
+	}
+	bo = panthor_gem_create(ptdev, src->size, 0, NULL, 0);
+	if (IS_ERR(bo)) {
+		u_free(chunks);
+		panthor_gem_unpin(src);
+		return bo;
+	}
+	/* Pinned: the exporter's chunks are stable; read them under its resv. */
+	dma_resv_lock(panthor_gem_resv(src), NULL);
+	memcpy(chunks, src->backing.chunks, src->backing.nr_chunks * sizeof(*chunks));
+	bo->backing.nr_chunks = src->backing.nr_chunks;
+	dma_resv_unlock(panthor_gem_resv(src));
+	bo->import.src = panthor_gem_get(src);
+	bo->import.dmabuf = dma_buf_get_ref(dmabuf);
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	bo->backing.chunks = chunks;
+	panthor_gem_update_reclaim_state_locked(bo);
+	dma_resv_unlock(panthor_gem_resv(bo));
+	return bo;
+}
+
+bool panthor_gem_should_map_wc(const struct panthor_gem_object *bo)
+{
+	if (bo->ptdev->coherent)
+		return false;
+	return !(bo->flags & DRM_PANTHOR_BO_WB_MMAP);
+}
+
+struct panthor_gem_object *panthor_gem_get(struct panthor_gem_object *bo)
+{
+	u_refcount_get(&bo->refcount);
+	return bo;
+}
+
+static void panthor_gem_backing_free(struct panthor_gem_object *bo, struct panthor_gem_chunk *chunks,
+				     uint32_t n)
+{
+	/* An import's chunks are the exporter's frames: only the array is ours. */
+	if (!panthor_gem_is_imported(bo))
+		for (uint32_t i = 0; i < n; i++)
+			mm_free_pages(bo->ptdev->budget, chunks[i].pa, chunks[i].order);
+	u_free(chunks);
+}
+
 void panthor_gem_put(struct panthor_gem_object *bo)
 {
 	if (!bo || !u_refcount_put(&bo->refcount))
 		return;
 
-	/* Last reference: only the LRU still reaches the BO (get_unless_zero). */
+	/*
+	 * Last reference: only the LRU still reaches the BO (get_unless_zero).
+	 * Teardown order of §4.3: vmap (gone: each use holds a reference),
+	 * device mapping, pages.
+	 */
 	lru_remove(bo);
+	U_WARN_ON(bo->cmap.vaddr || bo->cmap.mmap_count);
 	U_WARN_ON(bo->backing.pin_count);
 	swap_slots_free(bo);
 	sg_table_free(bo->dmap.sgt);
 	if (bo->backing.chunks)
 		panthor_gem_backing_free(bo, bo->backing.chunks, bo->backing.nr_chunks);
+	if (bo->import.src) {
+		panthor_gem_unpin(bo->import.src);
+		panthor_gem_put(bo->import.src);
+		dma_buf_put(bo->import.dmabuf);
+	}
 	gpuvm_gem_fini(&bo->base);
 	dma_resv_fini(&bo->resv);
 	if (bo->exclusive_vm)
@@ -246,12 +483,11 @@ void panthor_gem_put(struct panthor_gem_object *bo)
 }
 
 static int backing_alloc_frames(struct panthor_gem_object *bo, struct panthor_gem_chunk *chunks,
-				uint32_t *n, uint64_t pages)
+				uint32_t *n, uint64_t pages, unsigned int gfp)
 {
 	for (uint64_t i = 0; i < pages; i++) {
 		phys_addr_t pa;
-		int ret = mm_alloc_pages(bo->ptdev->budget, 0, MM_GFP_KERNEL | MM_GFP_ZERO,
-					 bo_owner_kind(bo), bo->id, &pa);
+		int ret = mm_alloc_pages(bo->ptdev->budget, 0, gfp, bo_owner_kind(bo), bo->id, &pa);
 
 		if (ret)
 			return ret;
@@ -262,18 +498,61 @@ static int backing_alloc_frames(struct panthor_gem_object *bo, struct panthor_ge
 	return 0;
 }
 
+/*
+ * Copy the backing to (@out) or from swap, chunk by chunk, one copy per run
+ * of frames whose slots are consecutive too (slots are handed out in order,
+ * so a BO usually moves in a few large copies).
+ */
+static void swap_copy(struct panthor_gem_object *bo, const uint32_t *slots, bool out)
+{
+	struct mm_budget *b = bo->ptdev->budget;
+	uint32_t page = 0;
+
+	for (uint32_t c = 0; c < bo->backing.nr_chunks; c++) {
+		uint32_t n = 1u << bo->backing.chunks[c].order;
+		phys_addr_t pa = bo->backing.chunks[c].pa;
+
+		for (uint32_t k = 0; k < n;) {
+			uint32_t run = 1;
+
+			while (k + run < n && slots[page + k + run] == slots[page + k] + run)
+				run++;
+			if (out)
+				mm_swap_write_pages(b, slots[page + k], pa + (uint64_t)k * SZ_4K, run);
+			else
+				mm_swap_read_pages(b, slots[page + k], pa + (uint64_t)k * SZ_4K, run);
+			k += run;
+		}
+		page += n;
+	}
+}
+
 int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 {
 	uint64_t nr_2m = bo->size / SZ_2M;
 	uint64_t tail = (bo->size % SZ_2M) / SZ_4K;
 	uint64_t cap = nr_2m + tail;
 	struct panthor_gem_chunk *chunks;
+	/* Fresh BOs read zero (frames are reused); a swap-in overwrites every byte. */
+	unsigned int gfp = MM_GFP_KERNEL | (bo->swap.slots ? 0 : MM_GFP_ZERO);
 	uint32_t n = 0;
 	int ret = 0;
 
 	dma_resv_assert_held(panthor_gem_resv(bo));
 	if (bo->backing.chunks)
 		return 0;
+	/*
+	 * A BO larger than the device's whole memory can never be backed
+	 * (BO_CREATE accepts any size, as shmem does): refuse it before sizing
+	 * the chunk array by it, which for a 2^47-byte BO would be terabytes.
+	 */
+	{
+		struct mm_budget_stats bs;
+
+		mm_budget_stats(bo->ptdev->budget, &bs);
+		if (bo->size / SZ_4K > bs.limit)
+			return -ENOMEM;
+	}
 
 	chunks = u_calloc(cap, sizeof(*chunks));
 	if (!chunks)
@@ -282,8 +561,8 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 	for (uint64_t i = 0; i < nr_2m && !ret; i++) {
 		phys_addr_t pa;
 
-		ret = mm_alloc_pages(bo->ptdev->budget, CHUNK_ORDER_2M, MM_GFP_KERNEL | MM_GFP_ZERO,
-				     bo_owner_kind(bo), bo->id, &pa);
+		ret = mm_alloc_pages(bo->ptdev->budget, CHUNK_ORDER_2M, gfp, bo_owner_kind(bo),
+				     bo->id, &pa);
 		if (!ret) {
 			chunks[n].pa = pa;
 			chunks[n].order = CHUNK_ORDER_2M;
@@ -301,10 +580,10 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 			}
 			chunks = bigger;
 		}
-		ret = backing_alloc_frames(bo, chunks, &n, SZ_2M / SZ_4K);
+		ret = backing_alloc_frames(bo, chunks, &n, SZ_2M / SZ_4K, gfp);
 	}
 	if (!ret)
-		ret = backing_alloc_frames(bo, chunks, &n, tail);
+		ret = backing_alloc_frames(bo, chunks, &n, tail, gfp);
 	if (ret) {
 		panthor_gem_backing_free(bo, chunks, n);
 		return -ENOMEM;
@@ -316,12 +595,11 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 	if (bo->swap.slots) {
 		struct panthor_gem_reclaim *r = bo->ptdev->reclaim;
 
-		for (uint32_t i = 0; i < bo->swap.nr_pages; i++)
-			mm_swap_read(bo->ptdev->budget, bo->swap.slots[i],
-				     panthor_gem_offset_to_pa(bo, (uint64_t)i * SZ_4K));
+		swap_copy(bo, bo->swap.slots, false);
 		swap_slots_free(bo);
 		__atomic_add_fetch(&r->stats.restores, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&r->stats.bytes_in, bo->size, __ATOMIC_RELAXED);
+		U_TRACE("shrinker", "restore", "shrinker", 'i', "bytes", bo->size);
 	}
 	panthor_gem_update_reclaim_state_locked(bo);
 	return 0;
@@ -460,6 +738,310 @@ int panthor_gem_cpu_access(struct panthor_gem_object *bo, uint64_t offset, void 
 	return ret;
 }
 
+/* ---- CPU views: user mappings and the fault handler ------------------------------ */
+
+static const struct mm_cpumap_ops gem_cpumap_ops = {
+	.fault = panthor_gem_cpu_fault,
+};
+
+/* Fill @run with the frames of the chunk holding page @idx of @m, clipped to @m (resv held). */
+static void fill_run(const struct panthor_gem_cpumap *m, uint64_t idx, struct mm_cpumap_run *run)
+{
+	const struct panthor_gem_object *bo = m->bo;
+	uint64_t page = m->pgoff + idx, pos = 0;
+
+	for (uint32_t i = 0; i < bo->backing.nr_chunks; i++) {
+		uint64_t n = 1ull << bo->backing.chunks[i].order;
+		uint64_t first, last;
+
+		if (page >= pos + n) {
+			pos += n;
+			continue;
+		}
+		/* The chunk covers BO pages [pos, pos + n); the mapping [pgoff, pgoff + npages). */
+		first = u_max(pos, m->pgoff);
+		last = u_min(pos + n, m->pgoff + m->npages);
+		run->first = first - m->pgoff;
+		run->npages = last - first;
+		run->pa = bo->backing.chunks[i].pa + (first - pos) * SZ_4K;
+		/* Stop at pages the user unmapped. */
+		if (m->gone) {
+			for (uint64_t p = idx + 1; p < run->first + run->npages; p++)
+				if (m->gone[p / 64] & (1ull << (p % 64))) {
+					run->npages = p - run->first;
+					break;
+				}
+			for (uint64_t p = idx; p-- > run->first;)
+				if (m->gone[p / 64] & (1ull << (p % 64))) {
+					run->pa += (p + 1 - run->first) * SZ_4K;
+					run->npages -= p + 1 - run->first;
+					run->first = p + 1;
+					break;
+				}
+		}
+		return;
+	}
+}
+
+static bool page_gone(const struct panthor_gem_cpumap *m, uint64_t idx)
+{
+	return m->gone && (m->gone[idx / 64] & (1ull << (idx % 64)));
+}
+
+int panthor_gem_cpu_fault(void *cookie, uint64_t page_index, bool may_block,
+			  struct mm_cpumap_run *run)
+{
+	struct panthor_gem_cpumap *m = cookie;
+	struct panthor_gem_object *bo = m->bo;
+	struct dma_resv *resv = panthor_gem_resv(bo);
+	int ret;
+
+	if (page_index >= m->npages)
+		return -EFAULT;
+	if (!may_block) {
+		/* Phase 1: never sleep. */
+		if (!dma_resv_trylock(resv))
+			return -EAGAIN;
+		if (m->dead || page_gone(m, page_index)) {
+			ret = -EFAULT;
+		} else if (bo->backing.chunks) {
+			fill_run(m, page_index, run);
+			ret = 0;
+		} else {
+			ret = -EAGAIN;
+		}
+		dma_resv_unlock(resv);
+		return ret;
+	}
+
+	/* Phase 2: take the lock, allocate or swap in, answer. */
+	dma_resv_lock(resv, NULL);
+	if (m->dead || page_gone(m, page_index)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (!m->map && !m->nozap) {
+		/*
+		 * A fault before mm_cpumap_create() returned: eager population
+		 * (no userfaultfd). Such a mapping can never be zapped, so the
+		 * BO must stay resident from now on.
+		 */
+		m->nozap = true;
+		bo->cmap.nozap_count++;
+		panthor_gem_update_reclaim_state_locked(bo);
+	}
+	/* Assigns the backing only on success (seed 001): a retry starts clean. */
+	ret = panthor_gem_backing_get_pages_locked(bo);
+	if (!ret)
+		fill_run(m, page_index, run);
+out:
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+int panthor_gem_mmap(struct panthor_gem_object *bo, uint64_t offset, uint64_t len, int prot,
+		     struct panthor_gem_cpumap **out)
+{
+	struct panthor_gem_cpumap *m;
+	struct mm_cpumap *map;
+	uint64_t end;
+	int ret;
+
+	if (!len || (offset | len) & (SZ_4K - 1) || __builtin_add_overflow(offset, len, &end) ||
+	    end > bo->size) {
+		u_err(MOD, "BO %u: mapping [0x%" PRIx64 ", +0x%" PRIx64 ") outside its 0x%" PRIx64
+		      " bytes", bo->id, offset, len, bo->size);
+		return -EINVAL;
+	}
+	m = u_zalloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->bo = panthor_gem_get(bo);
+	m->pgoff = offset / SZ_4K;
+	m->npages = len / SZ_4K;
+	u_list_init(&m->link);
+
+	/* Counted first: an eager population sees the mapping (and marks it). */
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	u_list_add_tail(&m->link, &bo->cmap.maps);
+	bo->cmap.mmap_count++;
+	panthor_gem_update_reclaim_state_locked(bo);
+	dma_resv_unlock(panthor_gem_resv(bo));
+
+	ret = mm_cpumap_create(len, prot, &gem_cpumap_ops, m, &map);
+
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	if (ret) {
+		u_list_del(&m->link);
+		bo->cmap.mmap_count--;
+		if (m->nozap)
+			bo->cmap.nozap_count--;
+	} else {
+		m->map = map;
+	}
+	panthor_gem_update_reclaim_state_locked(bo);
+	dma_resv_unlock(panthor_gem_resv(bo));
+	if (ret) {
+		panthor_gem_put(bo);
+		u_free(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+void *panthor_gem_cpumap_addr(const struct panthor_gem_cpumap *m)
+{
+	return mm_cpumap_addr(m->map);
+}
+
+int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages)
+{
+	struct dma_resv *resv = panthor_gem_resv(m->bo);
+	uint64_t *gone = NULL;
+	int ret = 0;
+
+	if (!npages || first >= m->npages || npages > m->npages - first)
+		return -EINVAL;
+	if (!m->gone) {
+		gone = u_calloc((m->npages + 63) / 64, sizeof(*gone));
+		if (!gone)
+			return -ENOMEM;
+	}
+	dma_resv_lock(resv, NULL);
+	if (!m->gone) {
+		m->gone = gone;
+		gone = NULL;
+	}
+	for (uint64_t p = first; p < first + npages; p++)
+		m->gone[p / 64] |= 1ull << (p % 64);
+	if (mm_cpumap_can_zap(m->map))
+		ret = mm_cpumap_zap_range(m->map, first, npages);
+	else
+		mprotect((uint8_t *)mm_cpumap_addr(m->map) + first * SZ_4K, npages * SZ_4K,
+			 PROT_NONE);
+	dma_resv_unlock(resv);
+	u_free(gone);
+	return ret;
+}
+
+void panthor_gem_munmap(struct panthor_gem_cpumap *m)
+{
+	struct panthor_gem_object *bo;
+
+	if (!m)
+		return;
+	bo = m->bo;
+	dma_resv_lock(panthor_gem_resv(bo), NULL);
+	/* From here the handler refuses the mapping, and eviction no longer sees it. */
+	m->dead = true;
+	if (mm_cpumap_can_zap(m->map))
+		U_WARN_ON(mm_cpumap_zap(m->map));
+	u_list_del(&m->link);
+	bo->cmap.mmap_count--;
+	if (m->nozap)
+		bo->cmap.nozap_count--;
+	panthor_gem_update_reclaim_state_locked(bo);
+	dma_resv_unlock(panthor_gem_resv(bo));
+	mm_cpumap_destroy(m->map);	/* waits for a fault in progress */
+	u_free(m->gone);
+	u_free(m);
+	panthor_gem_put(bo);
+}
+
+/* Zap every user CPU mapping of @bo (resv held). Return: 0, or the error of the first that failed. */
+static int cpumaps_zap_locked(struct panthor_gem_object *bo)
+{
+	struct panthor_gem_cpumap *m;
+
+	u_list_for_each_entry(m, &bo->cmap.maps, link) {
+		int ret;
+
+		if (!m->map)
+			continue;	/* being created with userfaultfd: nothing mapped yet */
+		ret = mm_cpumap_zap(m->map);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- CPU views: the kernel mapping ----------------------------------------------- */
+
+int panthor_gem_vmap(struct panthor_gem_object *bo, void **out)
+{
+	struct dma_resv *resv = panthor_gem_resv(bo);
+	uint8_t *p;
+	uint64_t pos = 0;
+	int ret;
+
+	if (panthor_gem_is_imported(bo))
+		return -EINVAL;
+	dma_resv_lock(resv, NULL);
+	if (bo->cmap.vaddr_use_count) {
+		bo->cmap.vaddr_use_count++;
+		*out = bo->cmap.vaddr;
+		dma_resv_unlock(resv);
+		return 0;
+	}
+	ret = panthor_gem_pin_locked(bo);
+	if (ret)
+		goto out_unlock;
+	if (u_fault_should_fail("panthor_gem_vmap")) {
+		ret = -ENOMEM;
+		goto err_unpin;
+	}
+	p = mmap(NULL, bo->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		ret = -ENOMEM;
+		goto err_unpin;
+	}
+	for (uint32_t i = 0; i < bo->backing.nr_chunks; i++) {
+		uint64_t n = SZ_4K << bo->backing.chunks[i].order;
+
+		if (mmap(p + pos, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mm_arena_fd(),
+			 (off_t)(bo->backing.chunks[i].pa - MM_PA_BASE)) == MAP_FAILED) {
+			munmap(p, bo->size);
+			ret = -ENOMEM;
+			goto err_unpin;
+		}
+		pos += n;
+	}
+	bo->cmap.vaddr = p;
+	bo->cmap.vaddr_use_count = 1;
+	panthor_gem_get(bo);	/* the vmap keeps the BO */
+	*out = p;
+	dma_resv_unlock(resv);
+	return 0;
+
+err_unpin:
+	panthor_gem_unpin_locked(bo);
+out_unlock:
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+void panthor_gem_vunmap(struct panthor_gem_object *bo)
+{
+	struct dma_resv *resv = panthor_gem_resv(bo);
+	bool last;
+
+	dma_resv_lock(resv, NULL);
+	if (U_WARN_ON(!bo->cmap.vaddr_use_count)) {
+		dma_resv_unlock(resv);
+		return;
+	}
+	last = !--bo->cmap.vaddr_use_count;
+	if (last) {
+		munmap(bo->cmap.vaddr, bo->size);
+		bo->cmap.vaddr = NULL;
+		panthor_gem_unpin_locked(bo);
+	}
+	dma_resv_unlock(resv);
+	if (last)
+		panthor_gem_put(bo);
+}
+
 /* ---- reclaim: the shrinker ---------------------------------------------------- */
 
 #define EVICT_FENCE_TIMEOUT_NS 1000000
@@ -473,8 +1055,15 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	uint32_t *slots;
 	uint32_t i;
 
+	/* Never: imported, pinned (vmapped, firmware), page-less (the state says so). */
+	if (bo->reclaim.state == PANTHOR_GEM_UNRECLAIMABLE || panthor_gem_is_imported(bo) ||
+	    bo->backing.pin_count || !bo->backing.chunks)
+		return 0;
 	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM) {
 		if (!may_block)
+			return 0;
+		/* Mapped in the VM this thread is restoring: refused after the wait anyway. */
+		if (panthor_vm_bo_in_restoring_vm(bo))
 			return 0;
 		/* GPU work still using the BO: wait up to 1 ms, then give up. */
 		if (dma_resv_wait_timeout(panthor_gem_resv(bo), DMA_RESV_USAGE_BOOKKEEP, false,
@@ -487,22 +1076,18 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	for (i = 0; i < nr; i++)
 		if (mm_swap_alloc(b, &slots[i]))
 			break;
-	if (i < nr) {
-		while (i--)
-			mm_swap_free(b, slots[i]);
-		u_free(slots);
-		return 0;
-	}
+	if (i < nr)
+		goto err_free_slots;
+	/*
+	 * CPU mappings first: under the resv no fault can hand the frames out
+	 * again, and the next touch faults the data back in from swap.
+	 */
+	if (cpumaps_zap_locked(bo))
+		goto err_free_slots;
 	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM &&
-	    panthor_vm_evict_bo_locked(bo)) {
-		/* Busy VM: what was unmapped is re-mapped by the next job. */
-		for (i = 0; i < nr; i++)
-			mm_swap_free(b, slots[i]);
-		u_free(slots);
-		return 0;
-	}
-	for (i = 0; i < nr; i++)
-		mm_swap_write(b, slots[i], panthor_gem_offset_to_pa(bo, (uint64_t)i * SZ_4K));
+	    panthor_vm_evict_bo_locked(bo))
+		goto err_free_slots;	/* busy VM: what was unmapped is re-mapped by the next job */
+	swap_copy(bo, slots, true);
 	sg_table_free(bo->dmap.sgt);
 	bo->dmap.sgt = NULL;
 	panthor_gem_backing_free(bo, bo->backing.chunks, bo->backing.nr_chunks);
@@ -511,13 +1096,50 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	bo->swap.slots = slots;
 	bo->swap.nr_pages = nr;
 	panthor_gem_update_reclaim_state_locked(bo);
+	__atomic_add_fetch(&bo->reclaimed_count, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.evictions, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.bytes_out, bo->size, __ATOMIC_RELAXED);
+	U_TRACE("shrinker", "evict", "shrinker", 'i', "bytes", bo->size);
 	__atomic_add_fetch(&r->stats.reclaimed, nr, __ATOMIC_RELAXED);
 	return nr;
+
+err_free_slots:
+	while (i--)
+		mm_swap_free(b, slots[i]);
+	u_free(slots);
+	return 0;
 }
 
-/* One stage: walk list @st, at most its length once, until @want pages are freed. */
+/* Trylock @bo (a reference held), re-evaluate, evict if not costlier than @st. */
+static unsigned long try_evict(struct panthor_gem_object *bo, enum panthor_gem_reclaim_state st,
+			       bool may_block)
+{
+	unsigned long freed = 0;
+
+	if (dma_resv_trylock(panthor_gem_resv(bo))) {
+		panthor_gem_update_reclaim_state_locked(bo);
+		/* Re-evaluated: it may have become cheaper (unmapped meanwhile). */
+		if (bo->reclaim.state <= st)
+			freed = evict_locked(bo, may_block);
+		dma_resv_unlock(panthor_gem_resv(bo));
+	}
+	return freed;
+}
+
+/* Pick the head of @list, rotate it to the tail, take a reference. LRU lock held. */
+static struct panthor_gem_object *pick_locked(struct u_list *list)
+{
+	struct panthor_gem_object *it;
+
+	u_list_for_each_entry(it, list, reclaim.lru_node) {
+		/* Rotate: the next pick is another BO. */
+		u_list_move_tail(&it->reclaim.lru_node, list);
+		return u_refcount_get_unless_zero(&it->refcount) ? it : NULL;
+	}
+	return NULL;
+}
+
+/* One device-list stage: walk list @st at most its length once, until @want pages are freed. */
 static unsigned long scan_list(struct panthor_gem_reclaim *r, enum panthor_gem_reclaim_state st,
 			       unsigned long want, bool may_block, unsigned long *scanned)
 {
@@ -529,28 +1151,69 @@ static unsigned long scan_list(struct panthor_gem_reclaim *r, enum panthor_gem_r
 	u_mutex_unlock(&r->lock);
 
 	while (freed < want && budget--) {
-		struct panthor_gem_object *bo = NULL, *it;
+		struct panthor_gem_object *bo;
 
 		u_mutex_lock(&r->lock);
-		u_list_for_each_entry(it, &r->lru[st], reclaim.lru_node) {
-			/* Rotate: the next pick is another BO. */
-			u_list_move_tail(&it->reclaim.lru_node, &r->lru[st]);
-			if (u_refcount_get_unless_zero(&it->refcount))
-				bo = it;
-			break;
-		}
+		bo = pick_locked(&r->lru[st]);
 		u_mutex_unlock(&r->lock);
 		if (!bo)
-			break;
+			continue;
 		*scanned += bo->size / SZ_4K;
-		if (dma_resv_trylock(panthor_gem_resv(bo))) {
-			panthor_gem_update_reclaim_state_locked(bo);
-			/* Re-evaluated: it may have become cheaper (unmapped meanwhile). */
-			if (bo->reclaim.state <= st)
-				freed += evict_locked(bo, may_block);
-			dma_resv_unlock(panthor_gem_resv(bo));
-		}
+		freed += try_evict(bo, st, may_block);
 		panthor_gem_put(bo);
+	}
+	return freed;
+}
+
+/*
+ * The per-VM stage: the VMs in LRU order (least recently active first),
+ * each VM's list walked at most once. A VM being scanned is held by @users,
+ * so its list outlives a concurrent VM destruction.
+ */
+static unsigned long scan_vms(struct panthor_gem_reclaim *r, unsigned long want,
+			      unsigned long *scanned)
+{
+	unsigned long freed = 0;
+	size_t nr_vms;
+
+	u_mutex_lock(&r->lock);
+	nr_vms = u_list_length(&r->vms);
+	u_mutex_unlock(&r->lock);
+
+	while (freed < want && nr_vms--) {
+		struct panthor_gem_vm_lru *vl = NULL, *free_me;
+		size_t budget;
+
+		u_mutex_lock(&r->lock);
+		if (!u_list_empty(&r->vms)) {
+			vl = u_list_first_entry(&r->vms, struct panthor_gem_vm_lru, node);
+			/* Visited: behind the VMs not scanned yet (a job moves it back anyway). */
+			u_list_move_tail(&vl->node, &r->vms);
+			vl->users++;
+		}
+		budget = vl ? u_list_length(&vl->lru) : 0;
+		u_mutex_unlock(&r->lock);
+		if (!vl)
+			break;
+		while (freed < want && budget--) {
+			struct panthor_gem_object *bo;
+
+			u_mutex_lock(&r->lock);
+			bo = vl->dead ? NULL : pick_locked(&vl->lru);
+			u_mutex_unlock(&r->lock);
+			if (!bo)
+				break;
+			*scanned += bo->size / SZ_4K;
+			freed += try_evict(bo, PANTHOR_GEM_GPU_MAPPED_SINGLE_VM, true);
+			panthor_gem_put(bo);
+		}
+		u_mutex_lock(&r->lock);
+		/* Emptied: off the VM list until a BO lands on it again. */
+		if (!vl->dead && u_list_empty(&vl->lru) && !u_list_empty(&vl->node))
+			u_list_del(&vl->node);
+		free_me = vm_lru_put_locked(vl);
+		u_mutex_unlock(&r->lock);
+		u_free(free_me);
 	}
 	return freed;
 }
@@ -573,22 +1236,25 @@ static unsigned long gem_shrinker_count(void *cookie, struct mm_shrink_control *
 
 static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *sc)
 {
-	static const enum panthor_gem_reclaim_state stages[] = {
-		PANTHOR_GEM_UNUSED, PANTHOR_GEM_MMAPPED, PANTHOR_GEM_GPU_MAPPED_SINGLE_VM,
-		PANTHOR_GEM_GPU_MAPPED_SHARED,
-	};
 	struct panthor_gem_reclaim *r = cookie;
 	unsigned long freed = 0;
 
 	sc->nr_scanned = 0;
 	if (!sc->has_swap)
 		return MM_SHRINK_STOP;
-	for (size_t i = 0; i < ARRAY_SIZE(stages) && freed < sc->nr_to_scan; i++) {
-		if (stages[i] >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM && !sc->may_block)
-			break;
-		freed += scan_list(r, stages[i], sc->nr_to_scan - freed, sc->may_block,
+	U_TRACE("shrinker", "scan", "shrinker", 'B', "want", sc->nr_to_scan, "may_block",
+		sc->may_block);
+	/* Stages of reference shrinker.md §1.8-1.11: cheapest first, waiting ones last. */
+	freed += scan_list(r, PANTHOR_GEM_UNUSED, sc->nr_to_scan, false, &sc->nr_scanned);
+	if (freed < sc->nr_to_scan)
+		freed += scan_list(r, PANTHOR_GEM_MMAPPED, sc->nr_to_scan - freed, false,
 				   &sc->nr_scanned);
-	}
+	if (sc->may_block && freed < sc->nr_to_scan)
+		freed += scan_vms(r, sc->nr_to_scan - freed, &sc->nr_scanned);
+	if (sc->may_block && freed < sc->nr_to_scan)
+		freed += scan_list(r, PANTHOR_GEM_GPU_MAPPED_SHARED, sc->nr_to_scan - freed, true,
+				   &sc->nr_scanned);
+	U_TRACE("shrinker", "scan", "shrinker", 'E', "freed", freed, "scanned", sc->nr_scanned);
 	return freed ? freed : MM_SHRINK_STOP;
 }
 
@@ -606,6 +1272,8 @@ int panthor_gem_reclaim_init(struct panthor_device *ptdev)
 	u_mutex_init(&r->lock, &panthor_gem_lru_class);
 	for (unsigned int i = 0; i < PANTHOR_GEM_UNRECLAIMABLE; i++)
 		u_list_init(&r->lru[i]);
+	u_list_init(&r->vms);
+	u_list_init(&r->all);
 	r->shrinker.ops = &gem_shrinker_ops;
 	r->shrinker.cookie = r;
 	r->shrinker.name = "panthor-gem";
@@ -647,6 +1315,67 @@ void panthor_gem_get_stats(struct panthor_device *ptdev, struct panthor_gem_stat
 	st->bytes_out = __atomic_load_n(&s->bytes_out, __ATOMIC_RELAXED);
 	st->bytes_in = __atomic_load_n(&s->bytes_in, __ATOMIC_RELAXED);
 	st->reclaimed = __atomic_load_n(&s->reclaimed, __ATOMIC_RELAXED);
+}
+
+/* ---- the gems table ------------------------------------------------------------ */
+
+/* Gems table flags (reference §4.8). */
+#define GEM_STATE_IMPORTED 0x1u
+#define GEM_STATE_EXPORTED 0x2u
+#define GEM_STATE_EVICTED  0x4u
+#define GEM_USAGE_KERNEL    0x1u
+#define GEM_USAGE_FW_MAPPED 0x2u
+
+void panthor_gem_dump(struct panthor_device *ptdev, void (*print)(void *arg, const char *line),
+		      void *arg)
+{
+	struct panthor_gem_reclaim *r = ptdev->reclaim;
+	uint64_t total = 0, resident = 0, reclaimable = 0;
+	struct panthor_gem_object *bo;
+	char line[512];
+
+	print(arg, "state flags: imported=0x1 exported=0x2 evicted=0x4");
+	print(arg, "usage flags: kernel=0x1 fw-mapped=0x2");
+	snprintf(line, sizeof(line), "%-22s %6s %8s %9s %12s %14s %18s %5s %5s %s", "created-by",
+		 "id", "refcount", "evictions", "size", "resident-size", "file-offset", "state",
+		 "usage", "label");
+	print(arg, line);
+	u_mutex_lock(&r->lock);
+	u_list_for_each_entry(bo, &r->all, reclaim.all_node) {
+		int32_t refs = u_refcount_read(&bo->refcount);
+		uint32_t evictions = __atomic_load_n(&bo->reclaimed_count, __ATOMIC_RELAXED);
+		uint64_t res = bo->reclaim.resident ? bo->size : 0;
+		uint32_t state = 0, usage = 0;
+
+		if (refs <= 0)
+			continue;
+		if (panthor_gem_is_imported(bo))
+			state |= GEM_STATE_IMPORTED;
+		if (__atomic_load_n(&bo->export_buf, __ATOMIC_RELAXED))
+			state |= GEM_STATE_EXPORTED;
+		if (!panthor_gem_is_imported(bo) && !res && evictions)
+			state |= GEM_STATE_EVICTED;
+		if (bo->usage & PANTHOR_BO_USAGE_KERNEL)
+			usage |= GEM_USAGE_KERNEL;
+		if (bo->usage & PANTHOR_BO_USAGE_FW_MAPPED)
+			usage |= GEM_USAGE_FW_MAPPED;
+		snprintf(line, sizeof(line),
+			 "%-22s %6u %8d %9u %12" PRIu64 " %14" PRIu64 " 0x%016" PRIx64
+			 " 0x%03x 0x%03x %s",
+			 bo->creator, bo->id, refs, evictions, bo->size, res,
+			 __atomic_load_n(&bo->mmap_offset, __ATOMIC_RELAXED), state, usage,
+			 bo->label ? bo->label : "");
+		print(arg, line);
+		total += bo->size;
+		resident += res;
+		if (bo->reclaim.state != PANTHOR_GEM_UNRECLAIMABLE)
+			reclaimable += res;
+	}
+	u_mutex_unlock(&r->lock);
+	snprintf(line, sizeof(line),
+		 "Total size: %" PRIu64 ", Total resident: %" PRIu64 ", Total reclaimable: %" PRIu64,
+		 total, resident, reclaimable);
+	print(arg, line);
 }
 
 /* ---- kernel BOs -------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "dma/dma_resv.h"
+#include "mm/mm_cpumap.h"
 #include "dma/sg_table.h"
 #include "gpuvm/gpuvm.h"
 #include "panthor/panthor_device.h"
@@ -24,18 +25,22 @@
 
 struct panthor_vm;
 struct panthor_gem_reclaim;
+struct panthor_gem_cpumap;
+struct panthor_gem_vm_lru;
+struct dma_buf;
 
 /**
  * enum panthor_gem_reclaim_state - how hard a BO's backing is to reclaim
  * (cheapest first). Re-evaluated under the BO's resv whenever pages, pins or
  * GPU mappings change (see panthor_gem_update_reclaim_state_locked()).
  * @PANTHOR_GEM_UNUSED: has pages, no CPU or GPU mapping.
- * @PANTHOR_GEM_MMAPPED: CPU-mapped only (never reached yet: the BO layer has
- *                       no CPU mappings; the state and its LRU exist).
+ * @PANTHOR_GEM_MMAPPED: CPU-mapped (user mmap) and not GPU-mapped.
  * @PANTHOR_GEM_GPU_MAPPED_SINGLE_VM: GPU-mapped in exactly one VM.
  * @PANTHOR_GEM_GPU_MAPPED_SHARED: GPU-mapped in several VMs.
- * @PANTHOR_GEM_UNRECLAIMABLE: pinned, kernel/firmware/dummy, or page-less
- *                             (no backing, or already evicted).
+ * @PANTHOR_GEM_UNRECLAIMABLE: pinned (vmapped, firmware, being bound),
+ *                             kernel, imported, page-less (no backing, or
+ *                             already evicted), or CPU-mapped where the
+ *                             mapping cannot be zapped (no userfaultfd).
  */
 enum panthor_gem_reclaim_state {
 	PANTHOR_GEM_UNUSED = 0,
@@ -97,9 +102,20 @@ struct panthor_gem_chunk {
  * @id: device-unique id (frame owner id, reports).
  * @exclusive_vm: the VM whose resv this BO shares, or NULL (holds a reference).
  *
- * @refcount: references: handles, vm_bos, op contexts, kernel BOs.
- * @label: BO_SET_LABEL's label (u_malloc'd) or NULL; set and read by the
- *         ioctl layer under its label lock, freed with the BO.
+ * @refcount: references: handles, vm_bos, op contexts, kernel BOs, CPU
+ *            mappings, dma-bufs.
+ * @label: BO_SET_LABEL's label (u_malloc'd) or NULL; swapped by
+ *         panthor_gem_set_label() and read by the gems table under the
+ *         device's LRU lock, freed with the BO.
+ * @mmap_offset: the fake mmap offset the ioctl layer gave the BO (0: none
+ *               yet); set once, under the ioctl layer's device lock.
+ * @creator: "comm/pid" of the process that created the BO (gems table).
+ * @import: for an imported BO (a dma-buf exported by another device):
+ * @import.src: the exporter's BO (a reference; pinned while imported, so
+ *              its frames, which back this BO too, never move).
+ * @import.dmabuf: the dma-buf it came from (a reference).
+ * @export_buf: the live dma-buf exported from this BO, or NULL (dma-buf
+ *              registry lock; cleared by the dma-buf's release).
  *
  * Protected by the reservation lock (base.resv):
  * @backing: the frames.
@@ -108,6 +124,15 @@ struct panthor_gem_chunk {
  * @backing.nr_chunks: entries of @backing.chunks.
  * @backing.pin_count: pins; the backing is never released while pinned
  *                     (unpinning to 0 frees nothing).
+ * @cmap: the CPU views.
+ * @cmap.vaddr: the kernel mapping (panthor_gem_vmap()), NULL when unmapped.
+ * @cmap.vaddr_use_count: users of @cmap.vaddr; each holds a pin.
+ * @cmap.mmap_count: user CPU mappings (struct panthor_gem_cpumap) alive.
+ * @cmap.nozap_count: those of them that cannot be zapped (populated
+ *                    eagerly, without userfaultfd): the BO is then never
+ *                    evicted.
+ * @cmap.maps: the user CPU mappings (panthor_gem_cpumap.link).
+ * @reclaimed_count: times evicted (atomic; the gems table's "evictions").
  * @dmap: the device view.
  * @dmap.sgt: the sg table of the backing, NULL until first needed; kept
  *            until the BO is freed or evicted. Read without the lock by bind
@@ -117,7 +142,11 @@ struct panthor_gem_chunk {
  *
  * @reclaim: shrinker state. @reclaim.state is written under the resv and the
  *           device's LRU lock (read under either); @reclaim.lru_node,
- *           @reclaim.on_lru and @reclaim.lru (the list it is on: its state,
+ *           @reclaim.on_lru, @reclaim.vm_lru (the VM list a SINGLE_VM BO
+ *           is on, NULL on a device list), @reclaim.all_node (the device's
+ *           list of every BO, for the gems table), @reclaim.resident
+ *           (has pages; a copy for the gems table) and
+ *           @reclaim.lru (the list it is on: its state,
  *           or UNUSED after an unmap hint) under the LRU lock only.
  */
 struct panthor_gem_object {
@@ -132,12 +161,27 @@ struct panthor_gem_object {
 
 	struct u_refcount refcount;
 	char *label;
+	uint64_t mmap_offset;
+	char creator[32];
+	struct {
+		struct panthor_gem_object *src;		/* @import.src */
+		struct dma_buf *dmabuf;			/* @import.dmabuf */
+	} import;
+	struct dma_buf *export_buf;
 
 	struct {
 		struct panthor_gem_chunk *chunks;	/* @backing.chunks */
 		uint32_t nr_chunks;			/* @backing.nr_chunks */
 		uint32_t pin_count;			/* @backing.pin_count */
 	} backing;
+	struct {
+		void *vaddr;				/* @cmap.vaddr */
+		uint32_t vaddr_use_count;		/* @cmap.vaddr_use_count */
+		uint32_t mmap_count;			/* @cmap.mmap_count */
+		uint32_t nozap_count;			/* @cmap.nozap_count */
+		struct u_list maps;			/* @cmap.maps */
+	} cmap;
+	uint32_t reclaimed_count;
 	struct {
 		struct sg_table *sgt;			/* @dmap.sgt */
 	} dmap;
@@ -146,6 +190,9 @@ struct panthor_gem_object {
 		struct u_list lru_node;			/* @reclaim.lru_node */
 		bool on_lru;				/* @reclaim.on_lru */
 		enum panthor_gem_reclaim_state lru;	/* @reclaim.lru */
+		struct panthor_gem_vm_lru *vm_lru;	/* @reclaim.vm_lru */
+		struct u_list all_node;			/* @reclaim.all_node */
+		bool resident;				/* @reclaim.resident */
 	} reclaim;
 	struct {
 		uint32_t *slots;			/* @swap.slots */
@@ -359,5 +406,188 @@ unsigned long panthor_gem_shrink(struct panthor_device *ptdev, unsigned long nr_
 
 /** panthor_gem_get_stats() - a snapshot of the device's eviction counters. */
 void panthor_gem_get_stats(struct panthor_device *ptdev, struct panthor_gem_stats *st);
+
+/* ---- CPU views: user mappings (mmap) and the kernel mapping (vmap) -------- */
+
+/**
+ * struct panthor_gem_cpumap - one user CPU mapping of a BO (a VMA).
+ * @bo: the BO (a reference).
+ * @pgoff: first BO page shown.
+ * @npages: pages shown.
+ * @map: the mm_cpumap (NULL until mm_cpumap_create() returned).
+ * @link: in @bo's cmap.maps (resv).
+ * @dead: being unmapped: faults fail (resv).
+ * @nozap: counted in @bo's cmap.nozap_count (resv).
+ * @gone: bitmap of pages the user unmapped (partial munmap; resv).
+ */
+struct panthor_gem_cpumap {
+	struct panthor_gem_object *bo;
+	uint64_t pgoff;
+	uint64_t npages;
+	struct mm_cpumap *map;
+	struct u_list link;
+	bool dead;
+	bool nozap;
+	uint64_t *gone;
+};
+
+/**
+ * panthor_gem_mmap() - map [@offset, @offset + @len) of @bo for the CPU:
+ * reserve a range whose pages are faulted in on first touch
+ * (panthor_gem_cpu_fault()), or populated now without userfaultfd.
+ * Allocates no page itself (with userfaultfd). Counts the mapping in
+ * cmap.mmap_count and recomputes the reclaim state.
+ * @bo: the BO.
+ * @offset: byte offset in @bo, 4 KiB aligned.
+ * @len: bytes, 4 KiB aligned, > 0.
+ * @prot: PROT_READ, optionally | PROT_WRITE.
+ * @out: the mapping.
+ *
+ * Return: 0; -EINVAL for a range beyond the BO or a bad @prot; -ENOMEM.
+ */
+int panthor_gem_mmap(struct panthor_gem_object *bo, uint64_t offset, uint64_t len, int prot,
+		     struct panthor_gem_cpumap **out);
+
+/** panthor_gem_cpumap_addr() - Return: the first address of @m. */
+void *panthor_gem_cpumap_addr(const struct panthor_gem_cpumap *m);
+
+/**
+ * panthor_gem_munmap_range() - the user unmapped part of @m (partial
+ * munmap): those pages lose their frames and fault with SIGBUS from now on;
+ * the range stays reserved until panthor_gem_munmap().
+ * @m: the mapping.
+ * @first: first page index in @m.
+ * @npages: pages.
+ * Return: 0, -EINVAL for a range outside @m.
+ */
+int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages);
+
+/**
+ * panthor_gem_munmap() - remove @m: zap it, uncount it, recompute the
+ * state, then unmap the range and drop the BO reference. Must not be
+ * called with a lock the fault handler takes (the BO's resv).
+ * @m: the mapping, or NULL.
+ */
+void panthor_gem_munmap(struct panthor_gem_cpumap *m);
+
+/**
+ * panthor_gem_cpu_fault() - the CPU fault handler of BO mappings (the
+ * struct mm_cpumap_ops fault callback), callable directly.
+ * @cookie: the struct panthor_gem_cpumap.
+ * @page_index: the faulting page, in the mapping.
+ * @may_block: false: trylock the resv and answer only when pages are
+ *             present (-EAGAIN otherwise); true: lock, allocate or swap in.
+ * @run: the run of contiguous frames containing the page (clipped to the
+ *       mapping and to one chunk of backing).
+ *
+ * Return: 0; -EAGAIN (non-blocking, would sleep); -EFAULT for a page the
+ * user unmapped or a mapping being torn down; -ENOMEM.
+ */
+int panthor_gem_cpu_fault(void *cookie, uint64_t page_index, bool may_block,
+			  struct mm_cpumap_run *run);
+
+/**
+ * panthor_gem_vmap() - the kernel mapping of @bo: every page, contiguous in
+ * the CPU's address space. Pins the BO (allocating or swapping in); a BO
+ * with a vmap is never reclaimed.
+ * @bo: the BO (not imported).
+ * @out: the address.
+ * Return: 0, -EINVAL for an imported BO, -ENOMEM.
+ */
+int panthor_gem_vmap(struct panthor_gem_object *bo, void **out);
+
+/** panthor_gem_vunmap() - drop a vmap use; the last one unmaps and unpins. @bo: the BO. */
+void panthor_gem_vunmap(struct panthor_gem_object *bo);
+
+/**
+ * panthor_gem_set_label() - replace @bo's label.
+ * @bo: the BO.
+ * @label: u_malloc'd string or NULL (the BO owns it from now on).
+ * Return: the old label, for the caller to free.
+ */
+char *panthor_gem_set_label(struct panthor_gem_object *bo, char *label);
+
+/**
+ * panthor_gem_dump() - the gems table: legends, one line per BO (created-by,
+ * refcount, evictions, size, resident size, file offset, state and usage
+ * flags, label), then the totals.
+ * @ptdev: the device.
+ * @print: called once per line.
+ * @arg: passed to @print.
+ */
+void panthor_gem_dump(struct panthor_device *ptdev, void (*print)(void *arg, const char *line),
+		      void *arg);
+
+/* ---- import ------------------------------------------------------------- */
+
+/**
+ * panthor_gem_create_imported() - a BO of @ptdev showing the frames of
+ * @src, a BO of another device (the RAM arena is process-wide). @src is
+ * pinned while the import lives; the import is never reclaimed.
+ * @ptdev: the importing device.
+ * @src: the exporter's BO.
+ * @dmabuf: the dma-buf (the import takes a reference).
+ * Return: the BO, or ERR_PTR(-ENOMEM).
+ */
+struct panthor_gem_object *panthor_gem_create_imported(struct panthor_device *ptdev,
+							struct panthor_gem_object *src,
+							struct dma_buf *dmabuf);
+
+/**
+ * panthor_gem_should_map_wc() - whether CPU mappings of @bo are
+ * write-combined (upstream's should_map_wc()): never on an IO-coherent
+ * device (the zeroing of fresh pages went through the cache and is never
+ * flushed there), not with DRM_PANTHOR_BO_WB_MMAP, else yes. The model's
+ * CPU has one coherent view, so this only decides what BO_SYNC does.
+ * @bo: the BO.
+ * Return: true for write-combined mappings.
+ */
+bool panthor_gem_should_map_wc(const struct panthor_gem_object *bo);
+
+/** panthor_gem_is_imported() - Return: @bo was imported from another device. */
+static inline bool panthor_gem_is_imported(const struct panthor_gem_object *bo)
+{
+	return bo->import.src != NULL;
+}
+
+/* ---- per-VM reclaim lists ----------------------------------------------- */
+
+/**
+ * panthor_gem_vm_lru_create() - the reclaim list of a new VM (its
+ * GPU_MAPPED_SINGLE_VM BOs).
+ * @ptdev: the device.
+ * Return: the list, or NULL (-ENOMEM).
+ */
+struct panthor_gem_vm_lru *panthor_gem_vm_lru_create(struct panthor_device *ptdev);
+
+/**
+ * panthor_gem_vm_lru_release() - the VM is going away: its BOs move to the
+ * UNUSED list (re-evaluated by the next scan) and the list is freed once no
+ * scan uses it.
+ * @ptdev: the device.
+ * @lru: the list, or NULL.
+ */
+void panthor_gem_vm_lru_release(struct panthor_device *ptdev, struct panthor_gem_vm_lru *lru);
+
+/**
+ * panthor_gem_vm_lru_get() - a user reference to @lru (it outlives its VM
+ * until dropped). Takes the LRU lock: allowed under a BO's gpuva lock.
+ * @ptdev: the device.
+ * @lru: the list.
+ * Return: @lru.
+ */
+struct panthor_gem_vm_lru *panthor_gem_vm_lru_get(struct panthor_device *ptdev,
+						  struct panthor_gem_vm_lru *lru);
+
+/** panthor_gem_vm_lru_put() - drop a reference of panthor_gem_vm_lru_get(). @ptdev: the device. @lru: or NULL. */
+void panthor_gem_vm_lru_put(struct panthor_device *ptdev, struct panthor_gem_vm_lru *lru);
+
+/**
+ * panthor_gem_vm_lru_touch() - the VM is about to run a job: move it to the
+ * most recently used end of the device's VM list.
+ * @ptdev: the device.
+ * @lru: the VM's list.
+ */
+void panthor_gem_vm_lru_touch(struct panthor_device *ptdev, struct panthor_gem_vm_lru *lru);
 
 #endif

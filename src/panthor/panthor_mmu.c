@@ -216,6 +216,7 @@ struct panthor_vm_bind_job {
  * @resv: the reservation object shared with the VM's private BOs; its
  *        fences include every async bind job (BOOKKEEP).
  * @pgtbl: the page table.
+ * @reclaim_lru: the list of this VM's GPU_MAPPED_SINGLE_VM BOs (panthor_gem.c).
  * @memattr: AS_MEMATTR value.
  * @for_mcu: the MCU VM.
  * @id: device-unique id.
@@ -273,6 +274,7 @@ struct panthor_vm {
 	struct panthor_device *ptdev;
 	struct dma_resv resv;
 	struct pgtable *pgtbl;
+	struct panthor_gem_vm_lru *reclaim_lru;
 	uint64_t memattr;
 	bool for_mcu;
 	uint32_t id;
@@ -1029,11 +1031,28 @@ void panthor_vm_idle(struct panthor_vm *vm)
 	u_mutex_unlock(&mmu->as.slots_lock);
 }
 
+/*
+ * The VM whose evicted BOs this thread is restoring (under its restore_lock,
+ * with a job hold on it): reclaim on this thread must not wait for that VM's
+ * BOs, whose eviction the hold refuses anyway.
+ */
+static __thread struct panthor_vm *restoring_vm;
+
 static void vm_jobs_add(struct panthor_vm *vm, int d)
 {
 	u_mutex_lock(&vm->op_lock);
 	vm->jobs += (uint32_t)d;
 	u_mutex_unlock(&vm->op_lock);
+}
+
+void panthor_vm_jobs_hold(struct panthor_vm *vm)
+{
+	vm_jobs_add(vm, 1);
+}
+
+void panthor_vm_jobs_release(struct panthor_vm *vm)
+{
+	vm_jobs_add(vm, -1);
 }
 
 int panthor_vm_job_begin(struct panthor_vm *vm)
@@ -1047,8 +1066,11 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 	 * mappings alone, so what we restore below stays mapped until the end.
 	 */
 	vm_jobs_add(vm, 1);
+	panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	u_mutex_lock(&vm->restore_lock);
+	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	restoring_vm = NULL;
 	u_mutex_unlock(&vm->restore_lock);
 	if (!ret)
 		ret = panthor_vm_active(vm);
@@ -1781,14 +1803,24 @@ static unsigned int bo_mapped_vm_bos(struct panthor_gem_object *bo, struct gpuvm
 	return n;
 }
 
-unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo)
+unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
+					   struct panthor_gem_vm_lru **single)
 {
+	struct panthor_vm *first = NULL;
 	struct gpuvm_bo *vm_bo;
 	unsigned int n = 0;
 
+	*single = NULL;
 	gpuvm_gem_lock(&bo->base);
-	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base)
-		n += !u_list_empty(&vm_bo->vas);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (u_list_empty(&vm_bo->vas))
+			continue;
+		if (!n++)
+			first = to_panthor_vm(vm_bo->vm);
+	}
+	/* The vm_bo keeps the VM, hence its list, alive while the gpuva lock is held. */
+	if (n == 1)
+		*single = panthor_gem_vm_lru_get(bo->ptdev, first->reclaim_lru);
 	gpuvm_gem_unlock(&bo->base);
 	return n;
 }
@@ -1822,6 +1854,26 @@ static int vm_bo_unmap_all(struct panthor_vm *vm, struct gpuvm_bo *vm_bo)
 }
 
 #define EVICT_MAX_VMS 16u
+
+bool panthor_vm_bo_in_restoring_vm(struct panthor_gem_object *bo)
+{
+	struct panthor_vm *vm = restoring_vm;
+	struct gpuvm_bo *vm_bo;
+	bool found = false;
+
+	dma_resv_assert_held(panthor_gem_resv(bo));
+	if (!vm)
+		return false;
+	gpuvm_gem_lock(&bo->base);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (vm_bo->vm == &vm->base && !u_list_empty(&vm_bo->vas)) {
+			found = true;
+			break;
+		}
+	}
+	gpuvm_gem_unlock(&bo->base);
+	return found;
+}
 
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo)
 {
@@ -2336,6 +2388,11 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 	vm = u_zalloc(sizeof(*vm));
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	vm->reclaim_lru = panthor_gem_vm_lru_create(ptdev);
+	if (!vm->reclaim_lru) {
+		u_free(vm);
+		return ERR_PTR(-ENOMEM);
+	}
 	vm->ptdev = ptdev;
 	vm->for_mcu = for_mcu;
 	vm->id = panthor_device_alloc_id(ptdev);
@@ -2368,6 +2425,12 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 		.oas = ptdev->pa_bits,
 		.pgsize_bitmap = PGTABLE_PGSIZE_4K_2M,
 		.coherent_walk = ptdev->coherent,
+		/*
+		 * Holes are expected here (a remap or unmap over VAs the shrinker
+		 * unmapped): panthor_vm_unmap_pages() skips them and reports any
+		 * other early stop itself, as map errors are reported by their callers.
+		 */
+		.no_warn = true,
 		.ops = &panthor_pgtable_ops,
 		.cookie = vm,
 	};
@@ -2400,6 +2463,7 @@ err_free:
 	u_mutex_fini(&vm->restore_lock);
 	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
+	panthor_gem_vm_lru_release(ptdev, vm->reclaim_lru);
 	u_free(vm);
 	return ERR_PTR(ret);
 }
@@ -2445,6 +2509,7 @@ static void panthor_vm_free(struct gpuvm *gpuvm)
 	u_mutex_fini(&vm->restore_lock);
 	u_mutex_fini(&vm->heaps_lock);
 	dma_resv_fini(&vm->resv);
+	panthor_gem_vm_lru_release(ptdev, vm->reclaim_lru);
 	u_free(vm);
 }
 
@@ -3287,10 +3352,19 @@ int panthor_vm_submit_lock(struct panthor_vm *vm, struct panthor_vm_submit *sub,
 
 	memset(sub, 0, sizeof(*sub));
 	sub->vm = vm;
+	/*
+	 * Count the submission as a job before restoring: the shrinker must not
+	 * evict what we restore before the jobs' own holds are taken (they are,
+	 * before panthor_vm_submit_unlock() drops this one).
+	 */
+	vm_jobs_add(vm, 1);
 	u_mutex_lock(&vm->restore_lock);
+	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	restoring_vm = NULL;
 	if (ret) {
 		u_mutex_unlock(&vm->restore_lock);
+		vm_jobs_add(vm, -1);
 		return ret;
 	}
 	drm_exec_init(&sub->exec, DRM_EXEC_INTERRUPTIBLE_WAIT | DRM_EXEC_IGNORE_DUPLICATES, 0);
@@ -3324,6 +3398,7 @@ void panthor_vm_submit_unlock(struct panthor_vm_submit *sub)
 {
 	drm_exec_fini(&sub->exec);
 	u_mutex_unlock(&sub->vm->restore_lock);
+	vm_jobs_add(sub->vm, -1);
 	for (uint32_t i = 0; i < sub->nr_bos; i++)
 		panthor_gem_put(sub->bos[i]);
 	u_free(sub->bos);

@@ -26,6 +26,7 @@
 struct panthor_file;
 struct panthor_gem_object;
 struct panthor_heap_pool;
+struct panthor_gem_vm_lru;
 struct panthor_va_node;
 struct panthor_vm;
 
@@ -190,6 +191,29 @@ int panthor_vm_job_begin(struct panthor_vm *vm);
  */
 void panthor_vm_job_end(struct panthor_vm *vm);
 
+/**
+ * panthor_vm_jobs_hold() - count a queued job on @vm, from the moment its
+ * fence is published (GROUP_SUBMIT) until it is freed: like a running job,
+ * it keeps the shrinker away from the VM's GPU mappings, so that what the
+ * submission restored stays mapped and the job's own start never has to
+ * reclaim memory on its fence-signalling path.
+ * @vm: the VM.
+ */
+void panthor_vm_jobs_hold(struct panthor_vm *vm);
+
+/** panthor_vm_jobs_release() - undo panthor_vm_jobs_hold(). @vm: the VM. */
+void panthor_vm_jobs_release(struct panthor_vm *vm);
+
+/**
+ * panthor_vm_bo_in_restoring_vm() - is @bo mapped in the VM whose evicted
+ * BOs the calling thread is restoring (a GROUP_SUBMIT or a job start)? The
+ * shrinker asks before it waits for a BO's fences: that VM holds a job count
+ * until the restore is over, so the BO's eviction would be refused after the
+ * wait anyway, and a job thread would be waiting for its own fence.
+ * @bo: the BO, its resv held.
+ * Return: true if so.
+ */
+bool panthor_vm_bo_in_restoring_vm(struct panthor_gem_object *bo);
 /**
  * panthor_vm_gpu_read() - a one-access job: read @len bytes at GPU VA @va of
  * @vm through the access port.
@@ -599,7 +623,15 @@ phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned in
  */
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo);
 
-/** panthor_gem_nr_mapped_vms_locked() - Return: VMs with a VA of @bo (resv held). */
-unsigned int panthor_gem_nr_mapped_vms_locked(struct panthor_gem_object *bo);
+/**
+ * panthor_gem_mapped_vms_locked() - the VMs with a VA of @bo.
+ * @bo: the BO; its resv is held.
+ * @single: when exactly one VM maps @bo, receives that VM's reclaim list
+ *          with a user reference (the caller drops it with
+ *          panthor_gem_vm_lru_put()); NULL otherwise.
+ * Return: the number of such VMs.
+ */
+unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
+					   struct panthor_gem_vm_lru **single);
 
 #endif

@@ -352,8 +352,14 @@ SHIM_EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_end(ap);
 	shim_ensure();
 	sf = shim_fd_get(fd);
-	if (likely(!sf))
+	if (likely(!sf)) {
+		/* dma-buf ioctls ('b') on a dma-buf pantomime exported. */
+		if (unlikely(_IOC_TYPE(request) == 'b') && pantomime_fd_is_ours(fd)) {
+			ret = pantomime_fd_ioctl(fd, request, arg);
+			return ret < 0 ? fail((int)-ret) : (int)ret;
+		}
 		return shim_real.ioctl(fd, request, arg);
+	}
 	ret = shim_ioctl(sf, request, arg);
 	shim_file_put(sf);
 	if (ret < 0)

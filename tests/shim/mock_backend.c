@@ -427,6 +427,17 @@ bool pantomime_is_mapping(const void *addr, size_t len)
 	return hit;
 }
 
+/* The mock exports no dma-buf: no descriptor is its own. */
+int pantomime_fd_ioctl(int fd, unsigned long request, void *arg)
+{
+	return -ENOTTY;
+}
+
+bool pantomime_fd_is_ours(int fd)
+{
+	return false;
+}
+
 int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
 {
 	pthread_mutex_lock(&dev->lock);

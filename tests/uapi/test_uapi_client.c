@@ -568,6 +568,14 @@ T_TEST(bo_lifecycle, "uapi/client/bo-sizes-zeroed-mmap-close")
 	c.exclusive_vm_id = 0;
 	c.pad = 1;
 	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	/* Sizes no shmem file can have (rounding up would overflow, or go past INT64_MAX). */
+	c.pad = 0;
+	c.size = ~0ull;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	c.size = 1ull << 63;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
+	c.size = (1ull << 63) - 4095;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_CREATE, &c), EINVAL);
 
 	/* Fresh memory is zero, also when it is reused after a close. */
 	size = 2 * MiB;
@@ -612,11 +620,9 @@ T_TEST(bo_lifecycle, "uapi/client/bo-sizes-zeroed-mmap-close")
 	mo.handle = bo_create(fd, &size, DRM_PANTHOR_BO_NO_MMAP);
 	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &mo), EPERM);
 
-	/* GEM_CLOSE errors; a closed handle is reused for the next BO. */
+	/* GEM_CLOSE does not look at pad; a closed handle is reused for the next BO. */
 	gc.handle = h;
 	gc.pad = 1;
-	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc), EINVAL);
-	gc.pad = 0;
 	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc));
 	size = 4096;
 	T_ASSERT_EQ_INT(bo_create(fd, &size, 0), h);
@@ -1215,6 +1221,29 @@ static uint8_t allowed_priorities(int fd)
 	return pi.allowed_mask;
 }
 
+/* GROUP_CREATE of a REALTIME group on a new VM. Return: 0 or -errno. */
+static int realtime_group(int fd)
+{
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create c = {
+		.queues = { .stride = sizeof(qc), .count = 1, .array = (uintptr_t)&qc },
+		.max_compute_cores = 1, .max_fragment_cores = 1, .max_tiler_cores = 1,
+		.priority = PANTHOR_GROUP_PRIORITY_REALTIME,
+	};
+
+	struct drm_panthor_gpu_info gi = { 0 };
+	struct drm_panthor_dev_query q = {
+		.type = DRM_PANTHOR_DEV_QUERY_GPU_INFO, .size = sizeof(gi), .pointer = (uintptr_t)&gi,
+	};
+
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	c.compute_core_mask = gi.shader_present;
+	c.fragment_core_mask = gi.shader_present;
+	c.tiler_core_mask = gi.tiler_present;
+	c.vm_id = vm_create(fd);
+	return cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c);
+}
+
 T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
 {
 	/* HIGH and REALTIME need CAP_SYS_NICE or the DRM master. */
@@ -1234,6 +1263,10 @@ T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
 	T_ASSERT_EQ_INT(allowed_priorities(second), 0x3);
 	again = cl_open("/dev/dri/card0");
 	T_ASSERT_EQ_INT(allowed_priorities(again), 0xf);
+	/* GROUP_CREATE agrees: REALTIME for the master, -EACCES for the others. */
+	T_ASSERT_OK(realtime_group(again));
+	T_ASSERT_ERRNO(realtime_group(second), EACCES);
+	T_ASSERT_ERRNO(realtime_group(render), EACCES);
 	/* With CAP_SYS_NICE (when this process may have it), everyone. */
 	if (set_cap_sys_nice(true) || had)
 		T_ASSERT_EQ_INT(allowed_priorities(render), 0xf);
@@ -1241,5 +1274,493 @@ T_TEST(priorities, "uapi/client/group-priorities-master-and-cap-sys-nice")
 	cl_close(again);
 	cl_close(second);
 	cl_close(render);
+	cl_end();
+}
+
+T_TEST(bo_misc, "uapi/client/label-sync-query-info-and-flush-id-page")
+{
+	struct drm_panthor_bo_set_label l = { 0 };
+	struct drm_panthor_bo_query_info qi = { 0 };
+	struct drm_panthor_bo_sync_op op = { .type = DRM_PANTHOR_BO_SYNC_CPU_CACHE_FLUSH };
+	struct drm_panthor_bo_sync bs = {
+		.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+	};
+	struct drm_panthor_set_user_mmio_offset mmio = { 0 };
+	uint64_t size = 8192;
+	uint32_t bo, wb;
+	char *big;
+	void *p;
+	int fd, err;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	bo = bo_create(fd, &size, 0);
+	size = 4096;
+	wb = bo_create(fd, &size, DRM_PANTHOR_BO_WB_MMAP);
+
+	/* BO_SET_LABEL: set, clear with NULL, 4095 bytes fit, 4096 do not. */
+	l.handle = bo;
+	l.label = (uintptr_t)"vertex buffer";
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	l.label = 0;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	big = malloc(4097);
+	T_ASSERT_NOT_NULL(big);
+	memset(big, 'a', 4096);
+	big[4095] = '\0';
+	l.label = (uintptr_t)big;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
+	big[4095] = 'a';
+	big[4096] = '\0';
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), E2BIG);
+	free(big);
+	l.label = WILD;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), EFAULT);
+	l.label = 0;
+	l.pad = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), EINVAL);
+	l.pad = 0;
+	l.handle = 4242;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l), ENOENT);
+
+	/* BO_QUERY_INFO: the creation flags come back. */
+	qi.handle = wb;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi));
+	T_ASSERT_EQ_INT(qi.create_flags, DRM_PANTHOR_BO_WB_MMAP);
+	T_ASSERT_EQ_INT(qi.extra_flags, 0);
+	qi.pad = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi), EINVAL);
+	qi.pad = 0;
+	qi.handle = 4242;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi), ENOENT);
+
+	/* BO_SYNC: ranges inside the BO; past it, overflowing, bad type, bad handle. */
+	op.handle = bo;
+	op.offset = 4096;
+	op.size = 4096;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs));
+	op.type = DRM_PANTHOR_BO_SYNC_CPU_CACHE_FLUSH_AND_INVALIDATE;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs));
+	op.size = 4097;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+	op.offset = ~0ull;
+	op.size = 2;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+	op.offset = 0;
+	op.size = 0;
+	op.type = 2;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+	op.type = 0;
+	op.handle = 4242;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), ENOENT);
+	bs.ops.stride = 23;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), EINVAL);
+
+	/* The flush-ID page: one page, shared, read-only, at the file's user MMIO offset. */
+	p = cl_mmap(4096, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_FLUSH_ID_MMIO_OFFSET, &err);
+	T_ASSERT_OK(err);
+	T_ASSERT_OK(cl_munmap(p, 4096));
+	T_ASSERT(cl_mmap(4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 DRM_PANTHOR_USER_FLUSH_ID_MMIO_OFFSET, &err) == MAP_FAILED);
+	T_ASSERT_ERRNO(err, EACCES);
+	T_ASSERT(cl_mmap(8192, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_FLUSH_ID_MMIO_OFFSET,
+			 &err) == MAP_FAILED);
+	T_ASSERT_ERRNO(err, EINVAL);
+	/* SET_USER_MMIO_OFFSET moves it: the 32-bit offset maps, the old one is gone. */
+	mmio.offset = 12345;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, &mmio), EINVAL);
+	mmio.offset = DRM_PANTHOR_USER_MMIO_OFFSET_32BIT;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, &mmio));
+	p = cl_mmap(4096, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_MMIO_OFFSET_32BIT, &err);
+	T_ASSERT_OK(err);
+	T_ASSERT_OK(cl_munmap(p, 4096));
+	T_ASSERT(cl_mmap(4096, PROT_READ, MAP_SHARED, fd, DRM_PANTHOR_USER_MMIO_OFFSET_64BIT,
+			 &err) == MAP_FAILED);
+	T_ASSERT_ERRNO(err, EINVAL);
+	cl_close(fd);
+	cl_end();
+}
+
+/* drm_syncobj_handle with the point the kernel appended (libdrm's drm.h here ends at pad). */
+struct syncobj_handle_pt {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+	uint32_t pad;
+	uint64_t point;
+};
+#define HANDLE_TO_FD_PT _IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE, \
+			     _IOC_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD), sizeof(struct syncobj_handle_pt))
+#define FD_TO_HANDLE_PT _IOC(_IOC_READ | _IOC_WRITE, DRM_IOCTL_BASE, \
+			     _IOC_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE), sizeof(struct syncobj_handle_pt))
+#define FLAG_TIMELINE (1u << 1)
+
+T_TEST(syncobj_points, "uapi/client/sync-file-export-import-of-timeline-points")
+{
+	struct syncobj_handle_pt h = { 0 };
+	uint32_t a, b;
+	uint64_t pt = 3;
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	a = syncobj_create(fd, 0);
+	b = syncobj_create(fd, 0);
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL,
+			     &(struct drm_syncobj_timeline_array){ .handles = (uintptr_t)&a,
+								   .points = (uintptr_t)&pt,
+								   .count_handles = 1 }));
+	/* Point 3 of a as a sync file, imported as point 7 of b. */
+	h.handle = a;
+	h.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | FLAG_TIMELINE;
+	h.point = 3;
+	T_ASSERT_OK(cl_ioctl(fd, HANDLE_TO_FD_PT, &h));
+	T_ASSERT_GE_INT(h.fd, 0);
+	h.handle = b;
+	h.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE | FLAG_TIMELINE;
+	h.point = 7;
+	T_ASSERT_OK(cl_ioctl(fd, FD_TO_HANDLE_PT, &h));
+	T_ASSERT_EQ_U64(tl_query(fd, b, 0), 7);
+	T_ASSERT_OK(tl_wait(fd, b, 7, 0, 0));
+	T_ASSERT_EQ_INT(close(h.fd), 0);
+	/* A point never submitted: -EINVAL, as a syncobj without a fence. */
+	h.handle = a;
+	h.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE | FLAG_TIMELINE;
+	h.point = 9;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	/* A point without a sync-file flag, and unknown flags: -EINVAL. */
+	h.flags = FLAG_TIMELINE;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	T_ASSERT_ERRNO(cl_ioctl(fd, FD_TO_HANDLE_PT, &h), EINVAL);
+	h.flags = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	h.flags = 1u << 2;
+	h.point = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, HANDLE_TO_FD_PT, &h), EINVAL);
+	/* Without TIMELINE the point field is not used by a sync-file export. */
+	h.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE;
+	h.point = 9;
+	T_ASSERT_OK(cl_ioctl(fd, HANDLE_TO_FD_PT, &h));
+	T_ASSERT_EQ_INT(close(h.fd), 0);
+	cl_close(fd);
+	cl_end();
+}
+
+/* CS instruction words (Mesa's CSF genxml, v10): opcode in [63:56]. */
+#define CS_MOVE48(d, imm) ((0x01ull << 56) | ((uint64_t)(d) << 48) | ((imm) & 0xffffffffffffull))
+#define CS_MOVE32(r, imm) ((0x02ull << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
+#define CS_STORE(base, addr, mask) \
+	((0x15ull << 56) | ((uint64_t)(base) << 48) | ((uint64_t)(addr) << 40) | \
+	 ((uint64_t)(mask) << 16))
+
+static uint32_t group_create(int fd, uint32_t vm)
+{
+	struct drm_panthor_gpu_info gi = { 0 };
+	struct drm_panthor_dev_query q = {
+		.type = DRM_PANTHOR_DEV_QUERY_GPU_INFO, .size = sizeof(gi), .pointer = (uintptr_t)&gi,
+	};
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create c = {
+		.queues = { .stride = sizeof(qc), .count = 1, .array = (uintptr_t)&qc },
+		.max_compute_cores = 1, .max_fragment_cores = 1, .max_tiler_cores = 1,
+		.priority = PANTHOR_GROUP_PRIORITY_LOW, .vm_id = vm,
+	};
+
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	c.compute_core_mask = gi.shader_present;
+	c.fragment_core_mask = gi.shader_present;
+	c.tiler_core_mask = gi.tiler_present;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
+	T_ASSERT_NE_INT(c.group_handle, 0);
+	return c.group_handle;
+}
+
+T_TEST(group_submit, "uapi/client/group-submit-store-syncobj-fd-and-sync-file")
+{
+	const uint32_t TL = DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ;
+	const uint64_t va_code = MiB, va_data = 2 * MiB;
+	struct drm_panthor_sync_op syncs[2];
+	struct drm_panthor_queue_submit qs = {
+		.stream_addr = va_code, .stream_size = 24,
+		.syncs = { .stride = sizeof(syncs[0]), .count = 2, .array = (uintptr_t)syncs },
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	struct drm_panthor_group_get_state st = { 0 };
+	struct drm_syncobj_handle sh = { 0 };
+	uint64_t size = 4096, *cp;
+	volatile uint32_t *dp;
+	uint32_t vm, code, data, group, tl;
+	int fd, fd2;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	fd2 = cl_open("/dev/dri/renderD128");
+	vm = vm_create(fd);
+	code = bo_create(fd, &size, 0);
+	data = bo_create(fd, &size, 0);
+	cp = bo_map(fd, code, 4096);
+	dp = bo_map(fd, data, 4096);
+	cp[0] = CS_MOVE48(0, va_data + 0x40);
+	cp[1] = CS_MOVE32(4, 0x600df00d);
+	cp[2] = CS_STORE(4, 0, 1);
+	T_ASSERT_OK(bind1(fd, vm, DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, code, 0, va_code, 4096));
+	tl = syncobj_create(fd, 0);
+	/* The data BO is bound asynchronously, signalling point 1 of tl... */
+	memset(syncs, 0, sizeof(syncs));
+	syncs[0].flags = DRM_PANTHOR_SYNC_OP_SIGNAL | TL;
+	syncs[0].handle = tl;
+	syncs[0].timeline_value = 1;
+	T_ASSERT_OK(bind_async(fd, vm, data, va_data, 4096, syncs, 1));
+	/* ...which the job waits for before storing through the mapping; it signals 2. */
+	group = group_create(fd, vm);
+	gs.group_handle = group;
+	syncs[0].flags = DRM_PANTHOR_SYNC_OP_WAIT | TL;
+	syncs[1] = syncs[0];
+	syncs[1].flags = DRM_PANTHOR_SYNC_OP_SIGNAL | TL;
+	syncs[1].timeline_value = 2;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs));
+
+	/* The syncobj as an fd, imported by another file, waited there. */
+	sh.handle = tl;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &sh));
+	{
+		struct drm_syncobj_handle imp = { .fd = sh.fd };
+
+		T_ASSERT_OK(cl_ioctl(fd2, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &imp));
+		T_ASSERT_OK(tl_wait(fd2, imp.handle, 2, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+				    now_ns() + 20ll * 1000000000ll));
+	}
+	T_ASSERT_EQ_INT(close(sh.fd), 0);
+	T_ASSERT_EQ_INT(dp[0x40 / 4], 0x600df00d);
+	T_ASSERT_EQ_U64(tl_query(fd, tl, 0), 2);
+	st.group_handle = group;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st));
+	T_ASSERT_EQ_INT(st.state, 0);
+	/* Groups are per file too. */
+	T_ASSERT_ERRNO(cl_ioctl(fd2, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st), EINVAL);
+	T_ASSERT_OK(cl_munmap(cp, 4096));
+	T_ASSERT_OK(cl_munmap((void *)dp, 4096));
+	cl_close(fd2);
+	cl_close(fd);
+	cl_end();
+}
+
+/*
+ * Run one job on a fresh group of @vm storing values[i] (32 bits) at
+ * vas[i]; the stream is written at @code (CPU) / @code_va (GPU). Return:
+ * the group's state once the job's fence has signalled.
+ */
+static uint32_t gpu_store(int fd, uint32_t vm, uint64_t *code, uint64_t code_va,
+			  const uint64_t *vas, const uint32_t *values, unsigned int n)
+{
+	struct drm_panthor_sync_op sig = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+	};
+	struct drm_panthor_queue_submit qs = {
+		.stream_addr = code_va, .stream_size = 24 * n,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	struct drm_panthor_group_get_state st = { 0 };
+
+	for (unsigned int i = 0; i < n; i++) {
+		code[3 * i] = CS_MOVE48(0, vas[i]);
+		code[3 * i + 1] = CS_MOVE32(4, values[i]);
+		code[3 * i + 2] = CS_STORE(4, 0, 1);
+	}
+	sig.handle = syncobj_create(fd, 0);
+	gs.group_handle = group_create(fd, vm);
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs));
+	T_ASSERT_OK(syncobj_wait(fd, &sig.handle, 1, 0, now_ns() + 20ll * 1000000000ll, NULL));
+	st.group_handle = gs.group_handle;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &st));
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY,
+			     &(struct drm_panthor_group_destroy){ .group_handle = gs.group_handle }));
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY,
+			     &(struct drm_syncobj_destroy){ .handle = sig.handle }));
+	return st.state;
+}
+
+T_TEST(gpu_view, "uapi/client/gpu-sees-huge-page-holes-and-sparse-replacements")
+{
+	const uint32_t MAP = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP;
+	const uint32_t UNMAP = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
+	const uint32_t SPARSE = MAP | DRM_PANTHOR_VM_BIND_OP_MAP_SPARSE |
+				DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC;
+	const uint64_t code_va = MiB, va = 64 * MiB, sva = 128 * MiB;
+	uint64_t size = 4 * MiB, csize = 4096, ssize = 64 << 10, *code;
+	volatile uint32_t *p, *q;
+	uint32_t vm, bo, cbo, sbo;
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	vm = vm_create(fd);
+	cbo = bo_create(fd, &csize, 0);
+	bo = bo_create(fd, &size, 0);
+	sbo = bo_create(fd, &ssize, 0);
+	code = bo_map(fd, cbo, csize);
+	p = bo_map(fd, bo, size);
+	q = bo_map(fd, sbo, ssize);
+	T_ASSERT_OK(bind1(fd, vm, MAP, cbo, 0, code_va, csize));
+
+	/* 2 MiB blocks with a 4 KiB hole punched at 1 MiB: both sides still map. */
+	T_ASSERT_OK(bind1(fd, vm, MAP, bo, 0, va, size));
+	T_ASSERT_OK(bind1(fd, vm, UNMAP, 0, 0, va + MiB, 4096));
+	{
+		const uint64_t vas[] = { va + MiB - 4, va + MiB + 4096, va + 3 * MiB };
+		const uint32_t vals[] = { 0x11, 0x22, 0x33 };
+
+		T_ASSERT_EQ_INT(gpu_store(fd, vm, code, code_va, vas, vals, 3), 0);
+		T_ASSERT_EQ_INT(p[(MiB - 4) / 4], 0x11);
+		T_ASSERT_EQ_INT(p[(MiB + 4096) / 4], 0x22);
+		T_ASSERT_EQ_INT(p[3 * MiB / 4], 0x33);
+	}
+	/* Sparse over the whole next range, a real BO replacing 64 KiB of it. */
+	T_ASSERT_OK(bind1(fd, vm, SPARSE, 0, 0, sva, 4 * MiB));
+	T_ASSERT_OK(bind1(fd, vm, MAP, sbo, 0, sva + MiB, ssize));
+	{
+		const uint64_t vas[] = { sva + 8, sva + MiB + 8, sva + 3 * MiB };
+		const uint32_t vals[] = { 0x44, 0x55, 0x66 };
+
+		/* Writes to the sparse part land nowhere a client sees; no fault. */
+		T_ASSERT_EQ_INT(gpu_store(fd, vm, code, code_va, vas, vals, 3), 0);
+		T_ASSERT_EQ_INT(q[2], 0x55);
+	}
+	/* A store into the hole faults: the group is dead, the BO's page untouched. */
+	{
+		const uint64_t vas[] = { va + MiB + 64 };
+		const uint32_t vals[] = { 0x77 };
+
+		T_ASSERT(gpu_store(fd, vm, code, code_va, vas, vals, 1) &
+			 DRM_PANTHOR_GROUP_STATE_FATAL_FAULT);
+		T_ASSERT_EQ_INT(p[(MiB + 64) / 4], 0);
+	}
+	T_ASSERT_OK(cl_munmap(code, csize));
+	T_ASSERT_OK(cl_munmap((void *)p, size));
+	T_ASSERT_OK(cl_munmap((void *)q, ssize));
+	cl_close(fd);
+	cl_end();
+}
+
+struct fd_worker {
+	int fa, fb;
+	int errors;
+};
+
+/* Export, dup, import into the other file, signal there, wait here, close: many times. */
+static void *fd_worker_main(void *arg)
+{
+	struct fd_worker *w = arg;
+
+	for (int i = 0; i < 200; i++) {
+		struct drm_syncobj_create c = { 0 };
+		struct drm_syncobj_handle ex = { 0 }, im = { 0 };
+		struct drm_syncobj_wait wt = { .count_handles = 1 };
+		struct drm_syncobj_array sig = { .count_handles = 1 };
+		int dupfd;
+
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_CREATE, &c)) {
+			w->errors++;
+			continue;
+		}
+		ex.handle = c.handle;
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &ex)) {
+			w->errors++;
+			continue;
+		}
+		dupfd = dup(ex.fd);
+		close(ex.fd);
+		im.fd = dupfd;
+		if (cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &im))
+			w->errors++;
+		close(dupfd);
+		sig.handles = (uintptr_t)&im.handle;
+		if (cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_SIGNAL, &sig))
+			w->errors++;
+		wt.handles = (uintptr_t)&c.handle;
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_WAIT, &wt))
+			w->errors++;
+		cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_DESTROY,
+			 &(struct drm_syncobj_destroy){ .handle = im.handle });
+		cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_DESTROY,
+			 &(struct drm_syncobj_destroy){ .handle = c.handle });
+	}
+	return NULL;
+}
+
+T_TEST(fd_threads, "uapi/client/syncobj-fds-from-four-threads")
+{
+	struct fd_worker w[4];
+	pthread_t th[4];
+	int fa, fb;
+
+	cl_begin();
+	fa = cl_open("/dev/dri/renderD128");
+	fb = cl_open("/dev/dri/renderD128");
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct fd_worker){ .fa = i & 1 ? fb : fa, .fb = i & 1 ? fa : fb };
+		T_ASSERT_EQ_INT(pthread_create(&th[i], NULL, fd_worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		T_ASSERT_EQ_INT(pthread_join(th[i], NULL), 0);
+		T_ASSERT_EQ_INT(w[i].errors, 0);
+	}
+	cl_close(fb);
+	cl_close(fa);
+	cl_end();
+}
+
+T_TEST(sync_only, "uapi/client/vm-bind-sync-only-ops")
+{
+	const uint32_t SYNC_ONLY = DRM_PANTHOR_VM_BIND_OP_TYPE_SYNC_ONLY;
+	struct drm_panthor_sync_op s = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+	};
+	struct drm_panthor_vm_bind_op op = {
+		.flags = SYNC_ONLY,
+		.syncs = { .stride = sizeof(s), .count = 1, .array = (uintptr_t)&s },
+	};
+	struct drm_panthor_vm_bind b = {
+		.flags = DRM_PANTHOR_VM_BIND_ASYNC,
+		.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+	};
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	b.vm_id = vm_create(fd);
+	s.handle = syncobj_create(fd, 0);
+	/* A SYNC_ONLY op just signals, once the VM's earlier binds are done. */
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b));
+	T_ASSERT_OK(syncobj_wait(fd, &s.handle, 1, 0, now_ns() + 20ll * 1000000000ll, NULL));
+	/* It takes no BO, offset, VA, size or flags, and needs a sync. */
+	op.va = MiB;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.va = 0;
+	op.size = 4096;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.size = 0;
+	op.bo_handle = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.bo_handle = 0;
+	op.flags = SYNC_ONLY | DRM_PANTHOR_VM_BIND_OP_MAP_READONLY;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.flags = SYNC_ONLY;
+	op.syncs.count = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	/*
+	 * Synchronously: syncs are refused before anything else, then a size
+	 * of 0 is a no-op whatever the type (the kernel's sync path).
+	 */
+	b.flags = 0;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b));
+	op.syncs.count = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	cl_close(fd);
 	cl_end();
 }

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: the trace writer
+ *
+ * --trace FILE writes Chrome trace-event JSON, which Perfetto and
+ * chrome://tracing open. The driver's events arrive through
+ * pantomime_trace_set(); the command adds its own (GPU agent jobs, the
+ * memory counters). Every track ("vm12", "shrinker", "gpu-as3",
+ * "gpu agent c0") becomes a named thread of one process; a begin/end pair
+ * becomes one complete ('X') event, matched on the emitting thread, so
+ * that spans from several threads on one track do not mis-nest. Counters
+ * are 'C' events of the process.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "pm.h"
+
+#define MAX_TRACKS 512
+#define MAX_OPEN 8
+
+static struct {
+	pthread_mutex_t lock;
+	FILE *f;
+	uint64_t t0;
+	bool first;
+	unsigned int nr_tracks;
+	char tracks[MAX_TRACKS][32];
+} tw = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Spans begun on this thread and not ended yet. */
+static __thread struct open_span {
+	char track[32];
+	char name[32];
+	uint64_t ts;
+	unsigned int nargs;
+	const char *arg_names[4];
+	int64_t args[4];
+} open_spans[MAX_OPEN];
+static __thread unsigned int nr_open;
+
+/* tw.lock held. Return: the tid of @track (1-based), declaring it on first use. */
+static unsigned int track_tid(const char *track)
+{
+	unsigned int i;
+
+	for (i = 0; i < tw.nr_tracks; i++)
+		if (!strcmp(tw.tracks[i], track))
+			return i + 1;
+	if (tw.nr_tracks == MAX_TRACKS)
+		return MAX_TRACKS;
+	snprintf(tw.tracks[i], sizeof(tw.tracks[i]), "%s", track);
+	tw.nr_tracks++;
+	fprintf(tw.f, "%s{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,"
+		"\"args\":{\"name\":\"%s\"}}", tw.first ? "" : ",\n", i + 1, tw.tracks[i]);
+	tw.first = false;
+	return i + 1;
+}
+
+static double us(uint64_t ts)
+{
+	return ts > tw.t0 ? (double)(ts - tw.t0) / 1e3 : 0;
+}
+
+static void put_args(unsigned int n, const char *const *names, const int64_t *vals,
+		     unsigned int n2, const char *const *names2, const int64_t *vals2)
+{
+	fprintf(tw.f, ",\"args\":{");
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(tw.f, "%s\"%s\":%" PRId64, i ? "," : "", names[i], vals[i]);
+	for (unsigned int i = 0; i < n2; i++)
+		fprintf(tw.f, "%s\"%s\":%" PRId64, i + n ? "," : "", names2[i], vals2[i]);
+	fprintf(tw.f, "}}");
+}
+
+static void on_event(void *cookie, const struct pantomime_trace_event *ev)
+{
+	unsigned int tid;
+
+	if (ev->phase == 'B') {
+		struct open_span *o;
+
+		if (nr_open == MAX_OPEN)
+			return;
+		o = &open_spans[nr_open++];
+		snprintf(o->track, sizeof(o->track), "%s", ev->track);
+		snprintf(o->name, sizeof(o->name), "%s", ev->name);
+		o->ts = ev->ts_ns;
+		o->nargs = ev->nargs;
+		for (unsigned int i = 0; i < ev->nargs; i++) {
+			o->arg_names[i] = ev->arg_names[i];	/* string literals */
+			o->args[i] = ev->args[i];
+		}
+		return;
+	}
+	if (ev->phase == 'E') {
+		unsigned int k = nr_open;
+
+		while (k && strcmp(open_spans[k - 1].track, ev->track))
+			k--;
+		if (!k)
+			return;
+		struct open_span o = open_spans[k - 1];
+
+		memmove(&open_spans[k - 1], &open_spans[k], (nr_open - k) * sizeof(o));
+		nr_open--;
+		pthread_mutex_lock(&tw.lock);
+		if (tw.f) {
+			tid = track_tid(o.track);
+			fprintf(tw.f, ",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,"
+				"\"dur\":%.3f,\"pid\":1,\"tid\":%u", o.name, ev->category, us(o.ts),
+				(double)(ev->ts_ns - o.ts) / 1e3, tid);
+			put_args(o.nargs, o.arg_names, o.args, ev->nargs, ev->arg_names, ev->args);
+		}
+		pthread_mutex_unlock(&tw.lock);
+		return;
+	}
+	pthread_mutex_lock(&tw.lock);
+	if (tw.f) {
+		tid = track_tid(ev->track);
+		fprintf(tw.f, ",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,"
+			"\"pid\":1,\"tid\":%u", ev->name, ev->category, us(ev->ts_ns), tid);
+		put_args(ev->nargs, ev->arg_names, ev->args, 0, NULL, NULL);
+	}
+	pthread_mutex_unlock(&tw.lock);
+}
+
+int pm_trace_open(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	pthread_mutex_lock(&tw.lock);
+	tw.f = f;
+	tw.t0 = pm_now_ns();
+	tw.first = true;
+	tw.nr_tracks = 0;
+	fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
+		"\"args\":{\"name\":\"pantomime\"}}");
+	tw.first = false;
+	pthread_mutex_unlock(&tw.lock);
+	pantomime_trace_set(on_event, NULL);
+	return 0;
+}
+
+bool pm_trace_active(void)
+{
+	return __atomic_load_n(&tw.f, __ATOMIC_RELAXED) != NULL;
+}
+
+void pm_trace_span(const char *track, const char *name, uint64_t t0_ns, uint64_t t1_ns,
+		   const char *arg, int64_t val)
+{
+	pthread_mutex_lock(&tw.lock);
+	if (tw.f) {
+		unsigned int tid = track_tid(track);
+
+		fprintf(tw.f, ",\n{\"name\":\"%s\",\"cat\":\"gpu\",\"ph\":\"X\",\"ts\":%.3f,"
+			"\"dur\":%.3f,\"pid\":1,\"tid\":%u,\"args\":{\"%s\":%" PRId64 "}}", name,
+			us(t0_ns), (double)(t1_ns - t0_ns) / 1e3, tid, arg, val);
+	}
+	pthread_mutex_unlock(&tw.lock);
+}
+
+void pm_trace_counter(const char *name, uint64_t ts_ns, double val)
+{
+	pthread_mutex_lock(&tw.lock);
+	if (tw.f)
+		fprintf(tw.f, ",\n{\"name\":\"%s\",\"cat\":\"mem\",\"ph\":\"C\",\"ts\":%.3f,\"pid\":1,"
+			"\"args\":{\"value\":%.3f}}", name, us(ts_ns), val);
+	pthread_mutex_unlock(&tw.lock);
+}
+
+int pm_trace_close(void)
+{
+	FILE *f;
+	int err = 0;
+
+	pantomime_trace_set(NULL, NULL);
+	pthread_mutex_lock(&tw.lock);
+	f = tw.f;
+	tw.f = NULL;
+	pthread_mutex_unlock(&tw.lock);
+	if (!f)
+		return 0;
+	fprintf(f, "\n]}\n");
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
