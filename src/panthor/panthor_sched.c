@@ -73,6 +73,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dma/dma_fence.h"
 #include "dma/dma_fence_chain.h"
@@ -91,6 +92,10 @@
 
 /* How long a dependency wait sleeps before looking at the group again. */
 #define SCHED_DEP_SLICE_NS 10000000ll
+/* A GROUP_SUBMIT short of memory retries this many times at most... */
+#define SCHED_ENOMEM_RETRIES 50
+/* ...each after a job retired (waiting at most this long) or 1 ms. */
+#define SCHED_RETIRE_WAIT_NS 1000000000ull
 /* How long a STOP may take before the slot is given up as lost. */
 #define SCHED_STOP_WAIT_NS 2000000000ull
 
@@ -577,6 +582,8 @@ static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 	dma_fence_signal(fence);
 	dma_fence_end_signalling(cookie);
 	dma_fence_put(fence);
+	/* A submission short of memory may be waiting for GPU work to retire. */
+	panthor_waitqueue_wake_all(&sched->wq);
 }
 
 static bool queue_ready(void *arg)
@@ -1209,6 +1216,35 @@ static bool job_push(struct panthor_job *job)
 	return true;
 }
 
+static uint64_t sched_retired(struct panthor_sched *sched)
+{
+	return __atomic_load_n(&sched->stats.jobs_done, __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&sched->stats.jobs_failed, __ATOMIC_ACQUIRE);
+}
+
+struct retire_wait {
+	struct panthor_sched *sched;
+	uint64_t retired;
+};
+
+static bool job_retired(void *arg)
+{
+	struct retire_wait *w = arg;
+
+	return sched_retired(w->sched) != w->retired;
+}
+
+/* Wait (bounded) for one job of the device to retire; Return: false if none is in flight or none did. */
+static bool sched_wait_retire(struct panthor_sched *sched)
+{
+	struct retire_wait w = { sched, sched_retired(sched) };
+
+	if (__atomic_load_n(&sched->stats.jobs_submitted, __ATOMIC_ACQUIRE) <= w.retired)
+		return false;
+	return panthor_waitqueue_wait(&sched->wq, job_retired, &w,
+				      panthor_now_ns() + SCHED_RETIRE_WAIT_NS);
+}
+
 int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 			 const struct panthor_queue_submit_args *jobs, uint32_t count)
 {
@@ -1243,8 +1279,24 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 	/* 2. Restore evicted BOs, lock the VM resv and the external BOs'. */
 	vm = ctx.jobs[0]->group->vm;
 	ret = panthor_vm_submit_lock(vm, &sub, count);
-	if (ret)
+	/*
+	 * Not enough memory to restore the VM: other jobs may hold theirs
+	 * resident, or the shrinker's trylocks met another client's bind in
+	 * progress. Wait for a job to retire (or 1 ms when none is in flight)
+	 * and try again, a bounded number of times, as direct reclaim retries
+	 * and waits for GPU work in the kernel before giving up.
+	 */
+	for (int tries = 0; ret == -ENOMEM && tries < SCHED_ENOMEM_RETRIES; tries++) {
+		if (!sched_wait_retire(sched))
+			usleep(1000);
+		ret = panthor_vm_submit_lock(vm, &sub, count);
+	}
+	if (ret) {
+		u_warn(MOD, "GROUP_SUBMIT: cannot restore and lock the VM's BOs: %d (%llu jobs in flight)",
+		       ret, (unsigned long long)(__atomic_load_n(&sched->stats.jobs_submitted,
+							       __ATOMIC_ACQUIRE) - sched_retired(sched)));
 		goto out;
+	}
 
 	/* 3. Dependencies, then arm each job and point its signals at its fence. */
 	for (uint32_t i = 0; i < ctx.nr_jobs && !ret; i++) {

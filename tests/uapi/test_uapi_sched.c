@@ -7,7 +7,6 @@
  * GROUP_CREATE / SUBMIT / DESTROY / GET_STATE.
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
