@@ -481,9 +481,15 @@ static void async_sparse_undo(struct sctx *c)
 }
 
 /* Eviction: a GPU-mapped BO goes to swap; the next job brings it back. */
+/* One 2 MiB chunk and two single frames: both kinds of backing go to swap. */
+#define EVICT_SIZE (2 * MiB + 8192)
+
 static void evict_setup(struct sctx *c)
 {
-	setup_mapped(c);
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, EVICT_SIZE, 0, 0);
+	rel_bo_write(&c->w, A, c->bo, EVICT_SIZE, 7);
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, VA, EVICT_SIZE, false, 0));
 	expect_gpu(c, VA, 7, 0);
 }
 
@@ -496,7 +502,7 @@ static int evict_run(struct sctx *c)
 
 static void evict_undo(struct sctx *c)
 {
-	expect_gpu(c, VA + BO_SIZE - 8, 7, BO_SIZE - 8);
+	expect_gpu(c, VA + EVICT_SIZE - 8, 7, EVICT_SIZE - 8);
 	T_ASSERT(!bo_evicted(c, c->bo));
 	expect_gpu(c, VA, 7, 0);
 }
