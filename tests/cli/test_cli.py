@@ -149,7 +149,7 @@ def t_stress():
     check("== pantomime report: stress" in out and "result                     PASS" in out,
           "human report missing")
     check("file 0 vm" in out, "--dump vms printed no VM")
-    check("created-by" in out, "--dump gems printed no gems table")
+    check("resident-size" in out, "--dump gems printed no gems table")
     check("[" in err and "binds" in err, "no progress line on stderr")
     t_trace_file(trace)
     t_html_file(html, j)

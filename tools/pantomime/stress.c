@@ -34,6 +34,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -268,6 +270,100 @@ static void bo_free(struct client *c, struct sbo *b)
 	b->live = false;
 }
 
+/*
+ * CPU accesses to BO mappings. A BO's CPU mapping is filled on fault; a
+ * fault that cannot allocate (an injected failure, or no memory at all)
+ * raises SIGBUS, as the kernel does. The accesses run under a per-thread
+ * jump buffer so that the job can count the failure and retry instead of
+ * dying; a SIGBUS anywhere else is fatal as usual.
+ */
+static __thread sigjmp_buf *volatile cpu_jmp;	/* volatile: the stores around an access stay */
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	if (cpu_jmp)
+		siglongjmp(*cpu_jmp, 1);
+	signal(SIGBUS, SIG_DFL);
+	raise(SIGBUS);
+}
+
+static void sigbus_install(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/*
+ * After a jump back, the guarded helpers only return false: no variable
+ * live across sigsetjmp() is used again, whatever -Wclobbered suspects.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wclobbered"
+
+/* Return: false if a CPU access raised SIGBUS (the words may be partly written). */
+static bool guarded_fill(uint64_t *p, uint64_t n, uint64_t seed)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 1)) {
+		cpu_jmp = NULL;
+		return false;
+	}
+	cpu_jmp = &jb;
+	for (uint64_t i = 0; i < n; i++)
+		p[i] = pat(seed, i);
+	cpu_jmp = NULL;
+	return true;
+}
+
+static uint64_t check_words(const uint64_t *p, uint64_t seed, uint64_t off, uint64_t n);
+
+/* check_words() under the jump buffer. Return: false on SIGBUS. */
+static bool guarded_check(const uint64_t *p, uint64_t seed, uint64_t off, uint64_t n,
+			  uint64_t *bad)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 1)) {
+		cpu_jmp = NULL;
+		return false;
+	}
+	cpu_jmp = &jb;
+	*bad = check_words(p, seed, off, n);
+	cpu_jmp = NULL;
+	return true;
+}
+
+/* memset() under the jump buffer. Return: false on SIGBUS. */
+static bool guarded_memset(void *p, int v, size_t n)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 1)) {
+		cpu_jmp = NULL;
+		return false;
+	}
+	cpu_jmp = &jb;
+	memset(p, v, n);
+	cpu_jmp = NULL;
+	return true;
+}
+
+#pragma GCC diagnostic pop
+
+/* A CPU access raised SIGBUS: expected under fault injection. Return: true to retry. */
+static bool note_sigbus(struct client *c, const char *what)
+{
+	if (c->s->faulting) {
+		c->expected++;
+		return true;
+	}
+	client_error(c, what, -EFAULT);
+	return false;
+}
+
 /* Map @b for the CPU, retrying injected failures. */
 static int cpu_map(struct client *c, struct sbo *b, int prot, void **p)
 {
@@ -285,16 +381,23 @@ static int cpu_map(struct client *c, struct sbo *b, int prot, void **p)
 /* Fill @b with pattern @seed through a CPU mapping. */
 static int cpu_fill(struct client *c, struct sbo *b, uint64_t seed)
 {
-	uint64_t *p;
-	int err = cpu_map(c, b, PROT_READ | PROT_WRITE, (void **)&p);
+	for (int tries = 0; tries < 100; tries++) {
+		uint64_t *p;
+		int err = cpu_map(c, b, PROT_READ | PROT_WRITE, (void **)&p);
+		bool ok;
 
-	if (err)
-		return err;
-	for (uint64_t i = 0; i < b->size / 8; i++)
-		p[i] = pat(seed, i);
-	b->seed = seed;
-	pantomime_munmap(p, b->size);
-	return 0;
+		if (err)
+			return err;
+		ok = guarded_fill(p, b->size / 8, seed);
+		pantomime_munmap(p, b->size);
+		if (ok) {
+			b->seed = seed;
+			return 0;
+		}
+		if (!note_sigbus(c, "SIGBUS writing a BO"))
+			break;
+	}
+	return -EFAULT;		/* the BO's content is undefined now */
 }
 
 static uint64_t count_bad(const uint8_t *got, const uint8_t *want, size_t n)
@@ -322,15 +425,26 @@ static uint64_t check_words(const uint64_t *p, uint64_t seed, uint64_t off, uint
 
 static void cpu_verify(struct client *c, struct sbo *b, const char *what)
 {
-	uint64_t *p, bad;
-	int err = cpu_map(c, b, PROT_READ, (void **)&p);
+	uint64_t *p, bad = 0;
+	int err, tries;
 
-	if (err) {
-		client_error(c, "mmap for the CPU check", err);
-		return;
+	for (tries = 0; tries < 100; tries++) {
+		bool ok;
+
+		err = cpu_map(c, b, PROT_READ, (void **)&p);
+		if (err) {
+			client_error(c, "mmap for the CPU check", err);
+			return;
+		}
+		ok = guarded_check(p, b->seed, 0, b->size, &bad);
+		pantomime_munmap(p, b->size);
+		if (ok)
+			break;
+		if (!note_sigbus(c, "SIGBUS reading a BO"))
+			return;
 	}
-	bad = check_words(p, b->seed, 0, b->size);
-	pantomime_munmap(p, b->size);
+	if (tries == 100)
+		return;
 	c->verified_cpu += b->size;
 	if (bad) {
 		c->corrupted += bad;
@@ -554,6 +668,25 @@ static uint32_t emit_copy(struct client *c, uint64_t src, uint64_t dst, uint64_t
 	return csa_size(&a);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wclobbered"
+/* emit_copy() under the jump buffer. Return: false on SIGBUS. */
+static bool guarded_emit(struct client *c, uint64_t src, uint64_t dst, uint64_t len,
+			 uint32_t *size)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 1)) {
+		cpu_jmp = NULL;
+		return false;
+	}
+	cpu_jmp = &jb;
+	*size = emit_copy(c, src, dst, len);
+	cpu_jmp = NULL;
+	return true;
+}
+#pragma GCC diagnostic pop
+
 /* Submit a copy into the readback BO; it waits for queued binds and signals the job syncobj. */
 static int gpu_submit_copy(struct client *c, uint64_t src, uint64_t len)
 {
@@ -564,7 +697,8 @@ static int gpu_submit_copy(struct client *c, uint64_t src, uint64_t len)
 	int err;
 
 	qs.queue_index = 0;
-	qs.stream_size = emit_copy(c, src, RB_VA, len);
+	if (!guarded_emit(c, src, RB_VA, len, &qs.stream_size))
+		return note_sigbus(c, "SIGBUS writing the command stream") ? -ENOMEM : -EFAULT;
 	qs.stream_addr = CS_VA;
 	if (c->async_pending)
 		syncs[ns++] = (struct drm_panthor_sync_op){
@@ -578,7 +712,9 @@ static int gpu_submit_copy(struct client *c, uint64_t src, uint64_t len)
 	gs.group_handle = c->group;
 	gs.queue_submits = (struct drm_panthor_obj_array){ .stride = sizeof(qs), .count = 1,
 							   .array = (uintptr_t)&qs };
-	memset(c->rb_cpu, 0xa5, len);	/* stale data cannot pass for a copy */
+	/* Stale data cannot pass for a copy. */
+	if (!guarded_memset(c->rb_cpu, 0xa5, len))
+		return note_sigbus(c, "SIGBUS clearing the readback BO") ? -ENOMEM : -EFAULT;
 	err = ioc(c, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
 	if (!err) {
 		c->ops[PM_OP_GPU_SUBMIT]++;
@@ -630,14 +766,22 @@ static void gpu_finish(struct client *c)
 	if (j->bo >= 0) {
 		struct sbo *b = &c->bos[j->bo];
 
-		bad = check_words((const uint64_t *)c->rb_cpu, b->seed, 0, j->len);
+		if (!guarded_check((const uint64_t *)c->rb_cpu, b->seed, 0, j->len, &bad)) {
+			note_sigbus(c, "SIGBUS reading the readback BO");
+			return;
+		}
 	} else {
 		for (unsigned int k = 0; k < j->nchunks; k++) {
 			unsigned int ch = j->chunk0 + k;
 			struct sbo *b = &c->backing[c->chunk_bo[ch]];
+			uint64_t nb = 0;
 
-			bad += check_words((const uint64_t *)(c->rb_cpu + (uint64_t)k * CHUNK),
-					   b->seed, (uint64_t)c->chunk_off[ch] * CHUNK, CHUNK);
+			if (!guarded_check((const uint64_t *)(c->rb_cpu + (uint64_t)k * CHUNK),
+					   b->seed, (uint64_t)c->chunk_off[ch] * CHUNK, CHUNK, &nb)) {
+				note_sigbus(c, "SIGBUS reading the readback BO");
+				return;
+			}
+			bad += nb;
 		}
 	}
 	c->verified_gpu += j->len;
@@ -901,7 +1045,8 @@ static void op_create(struct client *c)
 	c->ops[PM_OP_CPU_WRITE]++;
 	err = cpu_fill(c, &c->bos[slot], rng_next(&c->rng));
 	if (err) {
-		note_failure(c, "mmap of a new BO", err);
+		if (err != -EFAULT)
+			note_failure(c, "mmap of a new BO", err);
 		do_close(c, slot);
 	}
 }
@@ -915,8 +1060,11 @@ static void op_write(struct client *c)
 		return;
 	c->ops[PM_OP_CPU_WRITE]++;
 	err = cpu_fill(c, &c->bos[i], rng_next(&c->rng));
-	if (err)
+	if (err == -EFAULT) {
+		do_close(c, i);		/* partly rewritten: its content is unknown */
+	} else if (err) {
 		note_failure(c, "mmap for a pattern write", err);
+	}
 }
 
 static void op_map_bo(struct client *c)
@@ -1215,7 +1363,12 @@ static void client_verify(struct client *c)
 
 			if (!gpu_check_window(c, slot_va(b->slot) + off, n, &tries))
 				break;
-			bad = check_words((const uint64_t *)c->rb_cpu, b->seed, off, n);
+			if (!guarded_check((const uint64_t *)c->rb_cpu, b->seed, off, n, &bad)) {
+				if (!note_sigbus(c, "SIGBUS reading the readback BO"))
+					break;
+				off -= RB_SIZE;		/* this window again */
+				continue;
+			}
 			c->verified_gpu += n;
 			c->corrupted += bad;
 			if (bad && !c->first_error[0])
@@ -1412,6 +1565,8 @@ int pm_cmd_stress(int argc, char **argv)
 		s.cfg.fault_spec = fault;
 		s.faulting = true;
 	}
+	/* Before the device: the library's fault handler, installed later, chains to ours. */
+	sigbus_install();
 	err = pantomime_device_create(&s.cfg, &s.dev);
 	if (err == -EINVAL && fault)
 		return pm_usage_error("stress", "--fault: bad spec '%s'", fault);
