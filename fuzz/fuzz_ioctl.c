@@ -5,9 +5,11 @@
  * A libFuzzer target: each input is decoded into a sequence of operations
  * on one device with two open files — every ioctl of the uAPI with
  * arbitrary arguments, mmap/munmap of BOs, CPU touches of the mappings, GPU
- * reads and writes through a job on a VM (the driver's access port: GPU
- * work through the public API arrives with group submits), shrinker runs,
- * and allocation failures injected into the next operation.
+ * reads and writes through a job on a VM (the driver's access port), groups
+ * and their submits (command streams read from the fuzzed BOs, so GPU work
+ * through the public API too; a looping stream ends at a 20 ms job
+ * timeout), PRIME export and import between the files, shrinker runs, and
+ * allocation failures injected into the next operation.
  *
  * Decoding: one byte picks the file (bit 0) and the operation; the
  * operation's fields come from the following bytes, mostly through tables
@@ -30,6 +32,9 @@
  * (LLVMFuzzerTestOneInput() over fuzz/corpus/ and fuzz/regressions/).
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,6 +49,7 @@
 #include "pantomime/pantomime.h"
 #include "uapi/drm/panthor_drm.h"
 
+#include "dma/dma_buf.h"
 #include "dma/sync_file.h"
 #include "hw/hw.h"
 #include "mm/mm.h"
@@ -52,6 +58,7 @@
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
 #include "panthor/panthor_mmu.h"
+#include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_fault.h"
 #include "util/u_lockdep.h"
@@ -297,19 +304,41 @@ static void op_munmap(struct fz *z, struct in *in)
 		*m = z->maps[--z->nmaps];
 }
 
+/*
+ * A CPU fault that cannot allocate (memory exhausted, or an injected
+ * failure) is a SIGBUS to the faulting thread, as for a GEM mapping on
+ * Linux: the touch is abandoned; the mapping stays usable.
+ */
+static sigjmp_buf touch_jmp;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	siglongjmp(touch_jmp, 1);
+}
+
 static void op_touch(struct fz *z, struct in *in)
 {
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO }, old;
 	struct cpu_map *m;
 	size_t off;
+	volatile bool write;
 
 	if (!z->nmaps)
 		return;
 	m = &z->maps[u8(in) % z->nmaps];
 	off = (size_t)u32(in) % m->len;
-	if (u8(in) & 1)
-		m->addr[off] = (uint8_t)(m->addr[off] + 1);
-	else
-		(void)*(volatile uint8_t *)&m->addr[off];
+	write = u8(in) & 1;
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(touch_jmp, 1) == 0) {
+		if (write)
+			m->addr[off] = (uint8_t)(m->addr[off] + 1);
+		else
+			(void)*(volatile uint8_t *)&m->addr[off];
+	}
+	sigaction(SIGBUS, &old, NULL);
 }
 
 static void keep_fd(struct fz *z, int fd)
@@ -491,7 +520,7 @@ static const unsigned long raw_requests[] = {
 	DRM_IOCTL_PANTHOR_GROUP_GET_STATE, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE,
 	DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, DRM_IOCTL_PANTHOR_BO_SET_LABEL,
 	DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET, DRM_IOCTL_PANTHOR_BO_SYNC,
-	DRM_IOCTL_PANTHOR_BO_QUERY_INFO,
+	DRM_IOCTL_PANTHOR_BO_QUERY_INFO, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_FD_TO_HANDLE,
 };
 
 /* An arbitrary argument (waits excluded: they could block). */
@@ -514,13 +543,15 @@ static void op_raw(struct fz *z, int fi, struct in *in)
 	for (size_t i = 0; i < len; i++)
 		arg[i] = u8(in);
 	defang(arg, sizeof(arg));
-	if (req == DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD || req == DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE) {
-		struct drm_syncobj_handle *h = (void *)arg;
+	if (req == DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD || req == DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE ||
+	    req == DRM_IOCTL_PRIME_HANDLE_TO_FD || req == DRM_IOCTL_PRIME_FD_TO_HANDLE) {
+		/* The fd field (offset 8 in both structs): ours or none, never the fuzzer's own. */
+		int32_t *fd = (int32_t *)(arg + 8);
 
-		/* A raw fd could name one of the fuzzer's own descriptors: keep it to ours or none. */
-		h->fd = z->nfds ? z->fds[(unsigned int)h->fd % z->nfds] : -1;
-		if (!ioc(z, fi, req, arg) && req == DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD)
-			keep_fd(z, h->fd);
+		*fd = z->nfds ? z->fds[(uint32_t)*fd % z->nfds] : -1;
+		if (!ioc(z, fi, req, arg) && (req == DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD ||
+					       req == DRM_IOCTL_PRIME_HANDLE_TO_FD))
+			keep_fd(z, *fd);
 		return;
 	}
 	if (req == DRM_IOCTL_PANTHOR_BO_SET_LABEL)
@@ -548,13 +579,93 @@ static void op_gpu(struct fz *z, int fi, struct in *in)
 	panthor_vm_put(vm);
 }
 
+static void op_group(struct fz *z, int fi, struct in *in)
+{
+	uint8_t sel = u8(in);
+
+	switch (sel % 4) {
+	case 0: {
+		struct drm_panthor_queue_create qc[2] = { { .ringbuf_size = 4096 },
+							  { .ringbuf_size = 4096 } };
+		struct drm_panthor_group_create c = {
+			.queues = { .stride = sizeof(qc[0]), .count = u8(in) % 3,
+				    .array = (uintptr_t)qc },
+			.max_compute_cores = 1, .max_fragment_cores = 1, .max_tiler_cores = 1,
+			.priority = u8(in) % 4, .vm_id = pick_handle(in),
+		};
+		struct panthor_device *ptdev = pantomime_debug_ptdev(dev);
+
+		c.compute_core_mask = c.fragment_core_mask = ptdev->gpu_info.shader_present;
+		c.tiler_core_mask = ptdev->gpu_info.tiler_present;
+		if (sel & 0x80)
+			c.queues.stride = u8(in) % 16;
+		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c);
+		break;
+	}
+	case 1: {
+		struct drm_panthor_sync_op sync = {
+			.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+		};
+		struct drm_panthor_queue_submit qs = {
+			.queue_index = u8(in) % 2, .stream_addr = pick_va(in) & ~7ull,
+			.stream_size = (u8(in) % 9) * 8,
+		};
+		struct drm_panthor_group_submit s = {
+			.group_handle = pick_handle(in),
+			.queue_submits = { .stride = sizeof(qs), .count = u8(in) % 2,
+					   .array = (uintptr_t)&qs },
+		};
+		uint8_t f = u8(in);
+
+		if (f & 1) {
+			sync.flags = f & 2 ? sync.flags : DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ;
+			sync.handle = pick_handle(in);
+			qs.syncs = (struct drm_panthor_obj_array){ .stride = sizeof(sync), .count = 1,
+								   .array = (uintptr_t)&sync };
+		}
+		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &s);
+		break;
+	}
+	case 2: {
+		struct drm_panthor_group_destroy d = { .group_handle = pick_handle(in) };
+
+		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d);
+		break;
+	}
+	default: {
+		struct drm_panthor_group_get_state g = { .group_handle = pick_handle(in) };
+
+		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &g);
+		break;
+	}
+	}
+}
+
+static void op_prime(struct fz *z, int fi, struct in *in)
+{
+	uint8_t sel = u8(in);
+	struct drm_prime_handle p = { .fd = -1 };
+
+	if (sel & 1) {
+		p.handle = pick_handle(in);
+		p.flags = (sel & 2) ? DRM_CLOEXEC : (sel & 4) ? u32(in) : DRM_CLOEXEC | DRM_RDWR;
+		if (!ioc(z, fi, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
+			keep_fd(z, p.fd);
+	} else {
+		uint8_t f = u8(in);
+
+		p.fd = z->nfds && f < 200 ? z->fds[f % z->nfds] : (f & 1) ? -1 : 0;
+		(void)ioc(z, fi, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+	}
+}
+
 static void run_op(struct fz *z, struct in *in)
 {
 	uint8_t b = u8(in);
 	int fi = b & 1;
 	bool was_armed = z->fault_armed;
 
-	switch ((b >> 1) % 15) {
+	switch ((b >> 1) % 17) {
 	case 0: {
 		struct drm_panthor_bo_create c = { .size = pick_size(in) };
 		uint8_t f = u8(in);
@@ -616,7 +727,13 @@ static void run_op(struct fz *z, struct in *in)
 		(void)panthor_gem_shrink(pantomime_debug_ptdev(dev), (unsigned long)u8(in) * 64,
 					 u8(in) & 1);
 		break;
-	default: {
+	case 15:
+		op_group(z, fi, in);
+		break;
+	case 16:
+		op_prime(z, fi, in);
+		break;
+	case 14: {
 		/* Fail an allocation point of the next operation (then stop injecting). */
 		uint8_t f = u8(in);
 
@@ -697,6 +814,8 @@ static void setup(void)
 		for (int fi = 0; fi < 2; fi++)
 			pantomime_file_close(f[fi]);
 	}
+	/* A stream that loops ends at the job timeout: keep it short. */
+	panthor_sched_set_job_timeout_ms(pantomime_debug_ptdev(dev), 20);
 	base_frames = frames_in_use();
 	base_allocs = u_alloc_live();
 }
@@ -731,6 +850,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pantomime_file_close(z->f[fi]);
 	free(z);
 	sync_file_gc();
+	dma_buf_gc();
 	panthor_mmu_wait_cleanup(pantomime_debug_ptdev(dev));
 	if (frames_in_use() != base_frames)
 		die("frames in use %ld after closing both files, %ld before", frames_in_use(),

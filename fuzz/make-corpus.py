@@ -10,7 +10,7 @@ import struct
 
 OP = {"bo_create": 0, "gem_close": 1, "vm_create": 2, "vm_destroy": 3, "vm_bind": 4,
       "mmap": 6, "munmap": 7, "touch": 8, "syncobj": 9, "misc": 10, "raw": 11, "gpu": 12,
-      "shrink": 13, "fault": 14}
+      "shrink": 13, "fault": 14, "group": 15, "prime": 16}
 # Indices into fuzz_ioctl.c's tables.
 SIZE = {"4K": 1, "8K": 2, "64K": 4, "1M": 5, "2M": 6, "2M+4K": 7, "4M": 8, "unaligned": 10}
 VA = {"0": 0, "2M": 2, "16M": 3, "32M": 4, "64M": 5, "kernel": 8, "512M": 12, "256M": 14}
@@ -62,6 +62,15 @@ def gpu(vm, va, pages, write=False, value=0x1234, f=0):
 
 
 SEEDS = {
+    "group-submit": vm_create() + bo_create("4K") + bind(1, [("map", 1, "32M", 0, "4K")])
+    + op("syncobj") + bytes([0])
+    + op("group") + bytes([0, 1, 0, 1])
+    + op("group") + bytes([1, 0, VA["32M"], 0, 3, 1, 1, 3, 1])
+    + op("syncobj") + bytes([4, 1, 0, 1, 2])
+    + op("group") + bytes([3, 1]) + op("group") + bytes([2, 1]),
+    "prime-across-files": bo_create("2M") + vm_create(1)
+    + op("prime") + bytes([1, 1]) + op("prime", 1) + bytes([0, 0])
+    + bind(1, [("map", 1, "64M", 0, "2M")], f=1) + gpu(1, "64M", 1, f=1),
     "bo-map-mmap-touch": vm_create() + bo_create("2M") + bind(1, [("map", 1, "32M", 0, "2M")])
     + mmap(1, 2) + touch(0, 100) + gpu(1, "32M", 0) + bind(1, [("unmap", 0, "32M", 0, "2M")])
     + op("munmap") + bytes([0, 1]) + op("gem_close") + bytes([1]),

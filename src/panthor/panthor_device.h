@@ -89,9 +89,13 @@ struct panthor_sched;
 
 /**
  * PANTHOR_DEFAULT_TIMEOUT_US - how long the driver waits for the GPU: an AS
- * command's AS_ACTIVE, a cache flush, a soft reset (panthor's 100 ms).
+ * command's AS_ACTIVE, a cache flush, a soft reset. 1 s, not panthor's
+ * 100 ms: the model's AS_ACTIVE also waits for GPU threads with an access in
+ * flight, and on a loaded two-core host (or under sanitizers) such a thread
+ * can be descheduled mid-access for more than 100 ms; a spurious timeout
+ * would take the reset path and make a healthy VM unusable.
  */
-#define PANTHOR_DEFAULT_TIMEOUT_US 100000u
+#define PANTHOR_DEFAULT_TIMEOUT_US 1000000u
 
 /**
  * struct panthor_device_config - what to create.

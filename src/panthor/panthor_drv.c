@@ -374,6 +374,16 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 /* ------------------------------------------------------------------ helpers */
 
 /*
+ * The user address @off bytes past @base, computed as an integer: user
+ * pointers are arbitrary values, and pointer arithmetic that wraps is
+ * undefined behaviour (UBSan's pointer-overflow) where the kernel's is not.
+ */
+static inline void *uaddr(uint64_t base, uint64_t off)
+{
+	return (void *)(uintptr_t)(base + off);
+}
+
+/*
  * Copy an object array in: @min is the minimum element size, @ksize the
  * driver's. Elements are zero-extended; extra non-zero user bytes are -E2BIG
  * (copy_struct_from_user).
@@ -410,7 +420,7 @@ static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size
 		}
 	}
 	for (i = 0; i < a->count && !err; i++) {
-		const uint8_t *usrc = (const uint8_t *)(uintptr_t)a->array + (size_t)i * a->stride;
+		const uint8_t *usrc = uaddr(a->array, (uint64_t)i * a->stride);
 
 		if (a->stride < ksize) {
 			if (u_copy_from_user(buf + (size_t)i * ksize, usrc, a->stride))
@@ -456,7 +466,7 @@ static int copy_struct_in(void *kobj, size_t ksize, uint64_t uptr, uint32_t usiz
 	for (size_t off = ksize; off < usize;) {
 		size_t n = usize - off < sizeof(buf) ? usize - off : sizeof(buf);
 
-		if (u_copy_from_user(buf, u + off, n))
+		if (u_copy_from_user(buf, uaddr(uptr, off), n))
 			return -EFAULT;
 		for (size_t i = 0; i < n; i++)
 			if (buf[i])
@@ -481,7 +491,7 @@ static int set_uobj(uint64_t uptr, uint32_t usize, size_t min, const void *kobj,
 		while (off < usize) {
 			size_t n = usize - off < sizeof(zeros) ? usize - off : sizeof(zeros);
 
-			if (u_copy_to_user((uint8_t *)u + off, zeros, n))
+			if (u_copy_to_user(uaddr(uptr, off), zeros, n))
 				return -EFAULT;
 			off += n;
 		}
@@ -1361,7 +1371,7 @@ static int bo_set_label_ioctl(struct pantomime_file *file, void *data)
 		}
 		/* strndup_user(): byte by byte up to the limit, NUL included. */
 		for (n = 0; n < BO_LABEL_MAX; n++) {
-			if (u_copy_from_user(&label[n], (const char *)(uintptr_t)l->label + n, 1)) {
+			if (u_copy_from_user(&label[n], uaddr(l->label, n), 1)) {
 				err = -EFAULT;
 				goto out;
 			}
@@ -1492,10 +1502,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* HIGH and REALTIME: CAP_SYS_NICE or the DRM master, as DEV_QUERY reports. */
-	err = panthor_group_create(file->pfile, c, queues,
-				   !group_priority_permit(file, PANTHOR_GROUP_PRIORITY_REALTIME),
-				   &handle);
+	/* The kernel's order: the queue array, then the priority permission. */
+	err = group_priority_permit(file, c->priority);
+	if (!err)
+		err = panthor_group_create(file->pfile, c, queues, true, &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);
@@ -1550,15 +1560,19 @@ static int group_submit_ioctl(struct pantomime_file *file, void *data)
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
-				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
-		if (err)
-			goto out;
 		jobs[i].queue_index = uq[i].queue_index;
 		jobs[i].stream_size = uq[i].stream_size;
 		jobs[i].stream_addr = uq[i].stream_addr;
 		jobs[i].latest_flush = uq[i].latest_flush;
 		jobs[i].pad = uq[i].pad;
+		/* The kernel checks job i before it copies job i's syncs. */
+		err = panthor_group_submit_check(file->pfile, s->group_handle, &jobs[i]);
+		if (err)
+			goto out;
+		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
+				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
+		if (err)
+			goto out;
 		/* drm_panthor_sync_op and panthor_sync_op_args have the same layout. */
 		jobs[i].syncs = (const struct panthor_sync_op_args *)syncs[i];
 		jobs[i].syncs_count = uq[i].syncs.count;
@@ -1937,22 +1951,29 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 		return -EINVAL;
 	}
 	/*
-	 * A BO mapping stays reserved until its last byte is unmapped (the
-	 * pages unmapped meanwhile lose their frames and fault with SIGBUS);
-	 * the flush-ID page is plain memory.
+	 * The flush-ID page is plain memory. A BO mapping loses the pages
+	 * unmapped (really unmapped, counted once each) and goes with its
+	 * last one.
 	 */
-	if (!m->gmap)
+	if (!m->gmap) {
 		munmap(a, len);
-	m->mapped = len >= m->mapped ? 0 : m->mapped - len;
-	if (m->mapped) {
-		int err = 0;
+		m->mapped = len >= m->mapped ? 0 : m->mapped - len;
+	} else if (len < m->len) {
+		int n = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
+						 len / PAGE_4K);
 
-		/* Partial: the entry stays (the lock keeps it), the pages go. */
-		if (m->gmap)
-			err = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
-						       len / PAGE_4K);
+		if (n < 0) {
+			pthread_mutex_unlock(&maps_lock);
+			return n;
+		}
+		m->mapped -= (size_t)n * PAGE_4K;
+	} else {
+		m->mapped = 0;
+	}
+	if (m->mapped) {
+		/* Partial: the entry stays. */
 		pthread_mutex_unlock(&maps_lock);
-		return err;
+		return 0;
 	}
 	*pp = m->next;
 	pthread_mutex_unlock(&maps_lock);

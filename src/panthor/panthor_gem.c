@@ -914,7 +914,7 @@ static int cpumap_zap_locked(struct panthor_gem_cpumap *m);
 int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages)
 {
 	struct dma_resv *resv = panthor_gem_resv(m->bo);
-	uint64_t *gone = NULL;
+	uint64_t *gone = NULL, newly = 0;
 	int ret = 0;
 
 	if (!npages || first >= m->npages || npages > m->npages - first)
@@ -929,13 +929,16 @@ int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint6
 		m->gone = gone;
 		gone = NULL;
 	}
-	for (uint64_t p = first; p < first + npages; p++)
+	for (uint64_t p = first; p < first + npages; p++) {
+		if (!page_gone(m, p))
+			newly++;
 		m->gone[p / 64] |= 1ull << (p % 64);
+	}
 	/* Really unmapped: the user may map something else there. */
 	ret = mm_cpumap_release_range(m->map, first, npages);
 	dma_resv_unlock(resv);
 	u_free(gone);
-	return ret;
+	return ret ? ret : (int)u_min(newly, (uint64_t)INT32_MAX);
 }
 
 void panthor_gem_munmap(struct panthor_gem_cpumap *m)

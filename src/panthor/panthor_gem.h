@@ -456,12 +456,13 @@ void *panthor_gem_cpumap_addr(const struct panthor_gem_cpumap *m);
 
 /**
  * panthor_gem_munmap_range() - the user unmapped part of @m (partial
- * munmap): those pages lose their frames and fault with SIGBUS from now on;
- * the range stays reserved until panthor_gem_munmap().
+ * munmap): those pages are unmapped for good (mm_cpumap_release_range())
+ * and the handler refuses them; the rest stays until panthor_gem_munmap().
  * @m: the mapping.
  * @first: first page index in @m.
  * @npages: pages.
- * Return: 0, -EINVAL for a range outside @m.
+ * Return: the number of those pages that were still mapped (>= 0),
+ * -EINVAL for a range outside @m, -ENOMEM.
  */
 int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages);
 

@@ -12,6 +12,7 @@
  * errnos: reference/panthor-uapi-mmu.md §1 and the DRM core.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "panthor/panthor_debug.h"
 #include "panthor/panthor_file.h"
 #include "panthor/panthor_gem.h"
+#include "panthor/panthor_mmu.h"
 #include "util/u_alloc.h"
 
 #define WILD 0xdead000000000ull
@@ -214,6 +216,12 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_vm_bind, ops.array, WILD) }, EFAULT },
 	{ "VM_BIND ops NULL", DRM_IOCTL_PANTHOR_VM_BIND, false,
 	  { C(ARG, drm_panthor_vm_bind, ops.array, 0) }, EFAULT },
+	{ "VM_BIND ops NULL, stride 64", DRM_IOCTL_PANTHOR_VM_BIND, false,
+	  { C(ARG, drm_panthor_vm_bind, ops.array, 0), C(ARG, drm_panthor_vm_bind, ops.stride, 64) },
+	  EFAULT },
+	{ "BO_SYNC ops NULL, stride 32", DRM_IOCTL_PANTHOR_BO_SYNC, false,
+	  { C(ARG, drm_panthor_bo_sync, ops.array, 0), C(ARG, drm_panthor_bo_sync, ops.stride, 32) },
+	  EFAULT },
 	{ "VM_BIND ops count over INT_MAX bytes", DRM_IOCTL_PANTHOR_VM_BIND, false,
 	  { C(ARG, drm_panthor_vm_bind, ops.count, 0x7fffffff) }, ENOMEM },
 
@@ -292,6 +300,46 @@ static const struct bad rows[] = {
 	{ "async MAP misaligned", DRM_IOCTL_PANTHOR_VM_BIND, true,
 	  { C(OP, drm_panthor_vm_bind_op, va, (512ull << 20) + 4) }, EINVAL },
 
+	/* groups */
+	{ "GROUP_CREATE no queue", DRM_IOCTL_PANTHOR_GROUP_CREATE, false,
+	  { C(ARG, drm_panthor_group_create, queues.count, 0) }, EINVAL },
+	{ "GROUP_CREATE queue stride 4", DRM_IOCTL_PANTHOR_GROUP_CREATE, false,
+	  { C(ARG, drm_panthor_group_create, queues.stride, 4) }, EINVAL },
+	{ "GROUP_CREATE queues wild", DRM_IOCTL_PANTHOR_GROUP_CREATE, false,
+	  { C(ARG, drm_panthor_group_create, queues.array, WILD) }, EFAULT },
+	{ "GROUP_CREATE unknown VM", DRM_IOCTL_PANTHOR_GROUP_CREATE, false,
+	  { C(ARG, drm_panthor_group_create, vm_id, 999) }, EINVAL },
+	{ "GROUP_CREATE unknown priority", DRM_IOCTL_PANTHOR_GROUP_CREATE, false,
+	  { C(ARG, drm_panthor_group_create, priority, 9) }, EINVAL },
+	{ "GROUP_DESTROY pad", DRM_IOCTL_PANTHOR_GROUP_DESTROY, false,
+	  { C(ARG, drm_panthor_group_destroy, pad, 1) }, EINVAL },
+	{ "GROUP_DESTROY unknown", DRM_IOCTL_PANTHOR_GROUP_DESTROY, false,
+	  { C(ARG, drm_panthor_group_destroy, group_handle, 999) }, EINVAL },
+	{ "GROUP_GET_STATE pad", DRM_IOCTL_PANTHOR_GROUP_GET_STATE, false,
+	  { C(ARG, drm_panthor_group_get_state, pad, 1) }, EINVAL },
+	{ "GROUP_GET_STATE unknown", DRM_IOCTL_PANTHOR_GROUP_GET_STATE, false,
+	  { C(ARG, drm_panthor_group_get_state, group_handle, 999) }, EINVAL },
+	{ "GROUP_SUBMIT pad", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
+	  { C(ARG, drm_panthor_group_submit, pad, 1) }, EINVAL },
+	{ "GROUP_SUBMIT unknown group", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
+	  { C(ARG, drm_panthor_group_submit, group_handle, 999) }, EINVAL },
+	{ "GROUP_SUBMIT stride 8", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
+	  { C(ARG, drm_panthor_group_submit, queue_submits.stride, 8) }, EINVAL },
+	{ "GROUP_SUBMIT submits wild", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
+	  { C(ARG, drm_panthor_group_submit, queue_submits.array, WILD) }, EFAULT },
+
+	/* PRIME */
+	{ "PRIME_HANDLE_TO_FD unknown handle", DRM_IOCTL_PRIME_HANDLE_TO_FD, false,
+	  { C(ARG, drm_prime_handle, handle, 999) }, ENOENT },
+	{ "PRIME_HANDLE_TO_FD unknown flag", DRM_IOCTL_PRIME_HANDLE_TO_FD, false,
+	  { C(ARG, drm_prime_handle, flags, 4) }, EINVAL },
+	{ "PRIME_HANDLE_TO_FD exclusive BO", DRM_IOCTL_PRIME_HANDLE_TO_FD, false,
+	  { C(ARG, drm_prime_handle, handle, S_EXCL_BO) }, EINVAL },
+	{ "PRIME_FD_TO_HANDLE not a dma-buf", DRM_IOCTL_PRIME_FD_TO_HANDLE, false,
+	  { C(ARG, drm_prime_handle, fd, 0) }, EINVAL },
+	{ "PRIME_FD_TO_HANDLE fd not open", DRM_IOCTL_PRIME_FD_TO_HANDLE, false,
+	  { C(ARG, drm_prime_handle, fd, 9999) }, EBADF },
+
 	/* BOs */
 	{ "BO_CREATE size 0", DRM_IOCTL_PANTHOR_BO_CREATE, false,
 	  { C(ARG, drm_panthor_bo_create, size, 0) }, EINVAL },
@@ -352,7 +400,9 @@ static const unsigned long requests[] = {
 	DRM_IOCTL_PANTHOR_VM_DESTROY, DRM_IOCTL_PANTHOR_VM_BIND, DRM_IOCTL_PANTHOR_VM_GET_STATE,
 	DRM_IOCTL_PANTHOR_BO_CREATE, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET,
 	DRM_IOCTL_PANTHOR_BO_SET_LABEL, DRM_IOCTL_PANTHOR_SET_USER_MMIO_OFFSET,
-	DRM_IOCTL_PANTHOR_BO_SYNC, DRM_IOCTL_PANTHOR_BO_QUERY_INFO,
+	DRM_IOCTL_PANTHOR_BO_SYNC, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, DRM_IOCTL_PANTHOR_GROUP_CREATE,
+	DRM_IOCTL_PANTHOR_GROUP_DESTROY, DRM_IOCTL_PANTHOR_GROUP_SUBMIT,
+	DRM_IOCTL_PANTHOR_GROUP_GET_STATE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_FD_TO_HANDLE,
 };
 
 /* ------------------------------------------------------------ context */
@@ -368,6 +418,10 @@ struct bctx {
 	uint8_t ops[128];	/* room for an op with an oversized stride */
 	struct drm_panthor_sync_op sync_op;
 	struct drm_panthor_bo_sync_op bosync;
+	struct drm_panthor_queue_create qc;
+	struct drm_panthor_queue_submit qs;
+	uint64_t shader_present, tiler_present;
+	uint32_t group;
 	char *long_label;
 };
 
@@ -484,6 +538,34 @@ static void make_arg(struct bctx *c, unsigned long req, bool async, void *arg)
 	case DRM_IOCTL_PANTHOR_BO_QUERY_INFO:
 		((struct drm_panthor_bo_query_info *)arg)->handle = c->bo;
 		break;
+	case DRM_IOCTL_PANTHOR_GROUP_CREATE:
+		c->qc = (struct drm_panthor_queue_create){ .ringbuf_size = 4096 };
+		*(struct drm_panthor_group_create *)arg = (struct drm_panthor_group_create){
+			.queues = { .stride = sizeof(c->qc), .count = 1, .array = (uintptr_t)&c->qc },
+			.max_compute_cores = 1, .max_fragment_cores = 1, .max_tiler_cores = 1,
+			.compute_core_mask = c->shader_present, .fragment_core_mask = c->shader_present,
+			.tiler_core_mask = c->tiler_present, .vm_id = c->vm };
+		break;
+	case DRM_IOCTL_PANTHOR_GROUP_DESTROY:
+	case DRM_IOCTL_PANTHOR_GROUP_GET_STATE:
+		((struct drm_panthor_group_destroy *)arg)->group_handle = c->group;
+		break;
+	case DRM_IOCTL_PANTHOR_GROUP_SUBMIT:
+		/* One job of 8 bytes at the witness: valid (it would run and fault, not refused). */
+		c->qs = (struct drm_panthor_queue_submit){ .stream_addr = REL_WITNESS_VA,
+							   .stream_size = 8 };
+		*(struct drm_panthor_group_submit *)arg = (struct drm_panthor_group_submit){
+			.group_handle = c->group,
+			.queue_submits = { .stride = sizeof(c->qs), .count = 1,
+					   .array = (uintptr_t)&c->qs } };
+		break;
+	case DRM_IOCTL_PRIME_HANDLE_TO_FD:
+		*(struct drm_prime_handle *)arg = (struct drm_prime_handle){
+			.handle = c->bo, .flags = DRM_CLOEXEC, .fd = -1 };
+		break;
+	case DRM_IOCTL_PRIME_FD_TO_HANDLE:
+		((struct drm_prime_handle *)arg)->fd = c->sync_fd;	/* replaced by each row */
+		break;
 	default:
 		break;
 	}
@@ -564,6 +646,8 @@ static void snap_take(struct bctx *c, struct snap *s)
 	struct panthor_file *pfile = pantomime_debug_pfile(c->w.f[0].file);
 	struct panthor_gem_object *bo = panthor_file_bo_lookup(pfile, c->bo);
 
+	/* Finished bind jobs are freed by a cleanup thread (slow under TSan): not this call's doing. */
+	panthor_mmu_wait_cleanup(pantomime_debug_ptdev(c->w.dev));
 	s->vms = view(c, PANTOMIME_VIEW_VMS);
 	s->pgt = view(c, PANTOMIME_VIEW_PGTABLES);
 	s->frames = rel_frames(&c->w);
@@ -652,6 +736,20 @@ static void bctx_init(struct bctx *c)
 		T_ASSERT_OK(rel_ioctl(&c->w, 0, DRM_IOCTL_SYNCOBJ_RESET, &ra));
 	}
 	T_ASSERT_OK(rel_bind(&c->w, 0, c->vm, UNMAP, 0, 0, 512ull << 20, REL_WITNESS_SIZE, false, 0));
+	{
+		struct drm_panthor_dev_query q = { .type = DRM_PANTHOR_DEV_QUERY_GPU_INFO };
+		struct drm_panthor_gpu_info gi = { 0 };
+		_Alignas(16) uint8_t gc[128];
+
+		q.size = sizeof(gi);
+		q.pointer = (uintptr_t)&gi;
+		T_ASSERT_OK(rel_ioctl(&c->w, 0, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+		c->shader_present = gi.shader_present;
+		c->tiler_present = gi.tiler_present;
+		make_arg(c, DRM_IOCTL_PANTHOR_GROUP_CREATE, false, gc);
+		T_ASSERT_OK(rel_ioctl(&c->w, 0, DRM_IOCTL_PANTHOR_GROUP_CREATE, gc));
+		c->group = ((struct drm_panthor_group_create *)gc)->group_handle;
+	}
 	c->long_label = malloc(5000);
 	T_ASSERT_NOT_NULL(c->long_label);
 	memset(c->long_label, 'l', 4999);

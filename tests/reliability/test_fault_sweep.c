@@ -17,9 +17,12 @@
  *    usable: panthor declares a VM unusable only when a bind job fails while
  *    it runs, and every allocation of an async bind happens at ioctl time.
  *
- * A new path (group submit, dma-buf, syncobj fds) is one more row.
+ * A new path (dma-buf, syncobj fds) is one more row.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +30,7 @@
 
 #include "rel_test.h"
 #include "t_harness.h"
+#include "dma/dma_buf.h"
 #include "dma/dma_fence.h"
 #include "dma/sync_file.h"
 #include "dma/syncobj.h"
@@ -51,6 +55,8 @@ struct sctx {
 	struct rel_world w;
 	const struct sweep *s;
 	uint32_t vm, bo, bo2, syncobj, made;
+	int prime_fd;
+	bool mapped;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -159,12 +165,50 @@ static void setup_mapped(struct sctx *c)
 
 /* ---------------------------------------------------------------- rows */
 
+/*
+ * A CPU fault on a BO mapping that cannot allocate is a SIGBUS to the
+ * faulting thread (the kernel's VM_FAULT_OOM/SIGBUS for a GEM mapping): the
+ * way an injected failure reaches the user on this path. The handler leaves
+ * the access; the mapping is not poisoned (the next touch faults again).
+ */
+static sigjmp_buf sigbus_jmp;
+static volatile sig_atomic_t sigbus_seen;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	sigbus_seen++;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Write and read back one word per page; Return: 0, or -ENOMEM after a SIGBUS. */
+static int touch_pages(volatile uint64_t *p, uint64_t size, uint32_t tag)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO }, old;
+	volatile int err = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1) == 0) {
+		for (uint64_t off = 0; off < size; off += 4096)
+			p[off / 8] = rel_word(tag, off);
+		for (uint64_t off = 0; off < size; off += 4096)
+			if (p[off / 8] != rel_word(tag, off))
+				err = -EIO;
+	} else {
+		err = -ENOMEM;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	T_ASSERT_NE_INT(err, -EIO);
+	return err;
+}
+
 /* BO_CREATE, BO_MMAP_OFFSET, mmap, CPU faults on every page, munmap, GEM_CLOSE. */
 static int bo_lifecycle_run(struct sctx *c)
 {
 	struct drm_panthor_bo_create cr = { .size = BO_SIZE };
 	struct drm_panthor_bo_mmap_offset mo = { 0 };
-	uint64_t *p;
 	void *out;
 	int err;
 
@@ -177,12 +221,8 @@ static int bo_lifecycle_run(struct sctx *c)
 		err = pantomime_mmap(c->w.f[A].file, NULL, BO_SIZE, PROT_READ | PROT_WRITE,
 				     MAP_SHARED, mo.offset, &out);
 	if (!err) {
-		p = out;
-		for (uint64_t off = 0; off < BO_SIZE; off += 4096)
-			p[off / 8] = rel_word(3, off);
-		for (uint64_t off = 0; off < BO_SIZE; off += 4096)
-			T_ASSERT_EQ_U64(p[off / 8], rel_word(3, off));
-		T_ASSERT_OK(pantomime_munmap(p, BO_SIZE));
+		err = touch_pages(out, BO_SIZE, 3);
+		T_ASSERT_OK(pantomime_munmap(out, BO_SIZE));
 	}
 	T_ASSERT_OK(rel_gem_close(&c->w, A, cr.handle));
 	return err;
@@ -441,9 +481,15 @@ static void async_sparse_undo(struct sctx *c)
 }
 
 /* Eviction: a GPU-mapped BO goes to swap; the next job brings it back. */
+/* One 2 MiB chunk and two single frames: both kinds of backing go to swap. */
+#define EVICT_SIZE (2 * MiB + 8192)
+
 static void evict_setup(struct sctx *c)
 {
-	setup_mapped(c);
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, EVICT_SIZE, 0, 0);
+	rel_bo_write(&c->w, A, c->bo, EVICT_SIZE, 7);
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, VA, EVICT_SIZE, false, 0));
 	expect_gpu(c, VA, 7, 0);
 }
 
@@ -456,14 +502,26 @@ static int evict_run(struct sctx *c)
 
 static void evict_undo(struct sctx *c)
 {
-	expect_gpu(c, VA + BO_SIZE - 8, 7, BO_SIZE - 8);
+	expect_gpu(c, VA + EVICT_SIZE - 8, 7, EVICT_SIZE - 8);
 	T_ASSERT(!bo_evicted(c, c->bo));
 	expect_gpu(c, VA, 7, 0);
 }
 
+/*
+ * A BO under 2 MiB, so its backing is single frames whatever fails: with
+ * 2 MiB chunks, a failed chunk allocation falls back to single frames and
+ * the evicted BO's bookkeeping after the undo differs in layout (not in
+ * what it holds) from the baseline's.
+ */
+#define RESTORE_SIZE (MiB + 8192)
+
 static void restore_setup(struct sctx *c)
 {
-	evict_setup(c);
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, RESTORE_SIZE, 0, 0);
+	rel_bo_write(&c->w, A, c->bo, RESTORE_SIZE, 7);
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, VA, RESTORE_SIZE, false, 0));
+	expect_gpu(c, VA, 7, 0);
 	panthor_gem_shrink(ptdev_of(c), 1ul << 20, true);
 	T_ASSERT(bo_evicted(c, c->bo));
 }
@@ -471,29 +529,32 @@ static void restore_setup(struct sctx *c)
 static int restore_run(struct sctx *c)
 {
 	uint64_t v = 0;
-	int err = rel_gpu_read(&c->w, A, c->vm, VA + 2 * MiB + 8, &v);
+	int err = rel_gpu_read(&c->w, A, c->vm, VA + MiB + 8, &v);
 
 	if (err)
 		return err;
-	T_ASSERT_EQ_U64(v, rel_word(7, 2 * MiB + 8));
+	T_ASSERT_EQ_U64(v, rel_word(7, MiB + 8));
 	return 0;
 }
 
 /*
  * A restore that failed after swapping the pages in leaves them resident
- * but not yet GPU-mapped, as upstream (the next job maps them): the
- * shrinker can take them again, which brings the sweep back to its baseline.
+ * but not yet GPU-mapped, as upstream (the next job maps them). Finish it
+ * with a job and evict again, as the undo of a successful run does: that is
+ * the sweep's baseline.
  */
-static void restore_cleanup(struct sctx *c)
-{
-	if (!bo_evicted(c, c->bo))
-		panthor_gem_shrink(ptdev_of(c), 1ul << 20, true);
-	T_ASSERT(bo_evicted(c, c->bo));
-}
-
 static void restore_undo(struct sctx *c)
 {
 	panthor_gem_shrink(ptdev_of(c), 1ul << 20, true);
+	T_ASSERT(bo_evicted(c, c->bo));
+}
+
+static void restore_cleanup(struct sctx *c)
+{
+	if (!bo_evicted(c, c->bo)) {
+		expect_gpu(c, VA + 8, 7, 8);
+		restore_undo(c);
+	}
 	T_ASSERT(bo_evicted(c, c->bo));
 }
 
@@ -656,6 +717,187 @@ static void exclusive_undo(struct sctx *c)
 	T_ASSERT_OK(rel_gem_close(&c->w, A, c->made));
 }
 
+/* ---------------------------------------------------------------- groups */
+
+#define CS_MOVE48(d, imm) ((0x01ull << 56) | ((uint64_t)(d) << 48) | ((imm) & 0xffffffffffffull))
+#define CS_MOVE32(r, imm) ((0x02ull << 56) | ((uint64_t)(r) << 48) | (uint32_t)(imm))
+#define CS_STORE(base, addr, mask) \
+	((0x15ull << 56) | ((uint64_t)(base) << 48) | ((uint64_t)(addr) << 40) | ((uint64_t)(mask) << 16))
+#define VA_CODE (48 * MiB)
+#define VA_DATA (49 * MiB)
+
+/* A VM with a code BO whose stream stores a word into a data BO, and a syncobj. */
+static void group_setup(struct sctx *c)
+{
+	struct drm_panthor_bo_mmap_offset mo = { 0 };
+	uint64_t *cp;
+	void *out;
+
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, 4096, 0, 0);
+	c->bo2 = rel_bo_create(&c->w, A, 4096, 0, 0);
+	mo.handle = c->bo;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET, &mo));
+	T_ASSERT_OK(pantomime_mmap(c->w.f[A].file, NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   mo.offset, &out));
+	cp = out;
+	cp[0] = CS_MOVE48(0, VA_DATA + 0x80);
+	cp[1] = CS_MOVE32(4, 0xcafef00d);
+	cp[2] = CS_STORE(4, 0, 1);
+	T_ASSERT_OK(pantomime_munmap(out, 4096));
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, VA_CODE, 4096, false, 0));
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo2, 0, VA_DATA, 4096, false, 0));
+	c->syncobj = new_syncobj(c);
+}
+
+/* GROUP_CREATE, GROUP_SUBMIT of the stream (signalling the syncobj), the store, GROUP_DESTROY. */
+static int group_run(struct sctx *c)
+{
+	struct drm_panthor_dev_query q = { .type = DRM_PANTHOR_DEV_QUERY_GPU_INFO };
+	struct drm_panthor_gpu_info gi = { 0 };
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create gc = { 0 };
+	struct drm_panthor_sync_op sig = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+		.handle = c->syncobj,
+	};
+	struct drm_panthor_queue_submit qs = {
+		.stream_size = 24, .stream_addr = VA_CODE,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	struct drm_panthor_group_destroy gd = { 0 };
+	int err;
+
+	q.size = sizeof(gi);
+	q.pointer = (uintptr_t)&gi;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+	gc.queues = (struct drm_panthor_obj_array){ .stride = sizeof(qc), .count = 1,
+						    .array = (uintptr_t)&qc };
+	gc.max_compute_cores = 1;
+	gc.max_fragment_cores = 1;
+	gc.max_tiler_cores = 1;
+	gc.compute_core_mask = gi.shader_present;
+	gc.fragment_core_mask = gi.shader_present;
+	gc.tiler_core_mask = gi.tiler_present;
+	gc.vm_id = c->vm;
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc);
+	if (err)
+		return err;
+	gs.group_handle = gc.group_handle;
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
+	if (!err) {
+		uint64_t v = 0;
+
+		T_ASSERT_OK(wait_syncobj(c, c->syncobj));
+		T_ASSERT_OK(rel_gpu_read(&c->w, A, c->vm, VA_DATA + 0x80, &v));
+		T_ASSERT_EQ_U64(v & 0xffffffffu, 0xcafef00d);
+	}
+	gd.group_handle = gc.group_handle;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd));
+	return err;
+}
+
+/* The store is seen again next time: clear it, and the syncobj. */
+static void group_undo(struct sctx *c)
+{
+	reset_syncobj(c, c->syncobj);
+	T_ASSERT_OK(rel_gpu_write(&c->w, A, c->vm, VA_DATA + 0x80, 0));
+}
+
+/* ---------------------------------------------------------------- dma-buf, syncobj fds */
+
+static void prime_setup(struct sctx *c)
+{
+	c->prime_fd = -1;
+	c->bo = rel_bo_create(&c->w, A, 2 * MiB, 0, 0);
+	rel_bo_write(&c->w, A, c->bo, 2 * MiB, 5);
+}
+
+/*
+ * PRIME export from file 0, import into file 1, map there, the GPU of file 1
+ * reads file 0's bytes. What it made is taken apart by prime_teardown()
+ * (an unmap allocates: not inside a sweep run).
+ */
+static int prime_run(struct sctx *c)
+{
+	struct drm_prime_handle ex = { .handle = c->bo, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1 };
+	struct drm_prime_handle im = { 0 };
+	uint64_t v = 0;
+	int err;
+
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ex);
+	if (err)
+		return err;
+	c->prime_fd = ex.fd;
+	im.fd = ex.fd;
+	err = rel_ioctl(&c->w, 1, DRM_IOCTL_PRIME_FD_TO_HANDLE, &im);
+	if (err)
+		return err;
+	c->made = im.handle;
+	err = rel_bind(&c->w, 1, c->w.f[1].vm, MAP, im.handle, 0, 64 * MiB, 2 * MiB, false, 0);
+	if (err)
+		return err;
+	c->mapped = true;
+	T_ASSERT_OK(rel_gpu_read(&c->w, 1, c->w.f[1].vm, 64 * MiB + MiB, &v));
+	T_ASSERT_EQ_U64(v, rel_word(5, MiB));
+	return 0;
+}
+
+static void prime_teardown(struct sctx *c)
+{
+	if (c->mapped)
+		T_ASSERT_OK(rel_bind(&c->w, 1, c->w.f[1].vm, UNMAP, 0, 0, 64 * MiB, 2 * MiB, false,
+				     0));
+	if (c->made)
+		T_ASSERT_OK(rel_gem_close(&c->w, 1, c->made));
+	if (c->prime_fd >= 0)
+		close(c->prime_fd);
+	dma_buf_gc();
+	c->mapped = false;
+	c->made = 0;
+	c->prime_fd = -1;
+}
+
+static void syncobj_fd_setup(struct sctx *c)
+{
+	c->syncobj = new_syncobj(c);
+}
+
+/* A syncobj as a file descriptor: export from file 0, import into file 1, signal there, seen here. */
+static int syncobj_fd_run(struct sctx *c)
+{
+	struct drm_syncobj_handle ex = { .handle = c->syncobj, .fd = -1 };
+	struct drm_syncobj_handle im = { 0 };
+	struct drm_syncobj_array sa = { .count_handles = 1 };
+	struct drm_syncobj_destroy d = { 0 };
+	int err;
+
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &ex);
+	if (err)
+		return err;
+	im.fd = ex.fd;
+	err = rel_ioctl(&c->w, 1, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &im);
+	if (!err) {
+		sa.handles = (uintptr_t)&im.handle;
+		err = rel_ioctl(&c->w, 1, DRM_IOCTL_SYNCOBJ_SIGNAL, &sa);
+		if (!err)
+			T_ASSERT_OK(wait_syncobj(c, c->syncobj));
+		d.handle = im.handle;
+		T_ASSERT_OK(rel_ioctl(&c->w, 1, DRM_IOCTL_SYNCOBJ_DESTROY, &d));
+	}
+	close(ex.fd);
+	sync_file_gc();
+	return err;
+}
+
+static void syncobj_fd_undo(struct sctx *c)
+{
+	reset_syncobj(c, c->syncobj);
+}
+
 /* ---------------------------------------------------------------- the table */
 
 /**
@@ -671,6 +913,67 @@ static void exclusive_undo(struct sctx *c)
  *           failure (the ops a multi-op bind completed before the failing
  *           one); may be NULL.
  */
+/* GROUP_SUBMIT of a stream that stores a word, signalling a syncobj (a group made in setup). */
+#define GROUP_VA (512 * MiB)
+
+static int group_submit_run(struct sctx *c)
+{
+	struct drm_panthor_sync_op sig = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+		.handle = c->syncobj,
+	};
+	struct drm_panthor_queue_submit qs = {
+		.stream_size = 24, .stream_addr = GROUP_VA,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_panthor_group_submit gs = {
+		.group_handle = c->made,
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	uint64_t v = 0;
+	int err;
+
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
+	if (err)
+		return err;
+	T_ASSERT_OK(wait_syncobj(c, c->syncobj));
+	T_ASSERT_OK(rel_gpu_read(&c->w, A, c->vm, GROUP_VA + 0x800, &v));
+	T_ASSERT_EQ_U64(v, 0x5eedull);
+	return 0;
+}
+
+static void group_submit_undo(struct sctx *c)
+{
+	reset_syncobj(c, c->syncobj);
+}
+
+static void group_submit_setup(struct sctx *c)
+{
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create gc = {
+		.queues = { .stride = sizeof(qc), .count = 1, .array = (uintptr_t)&qc },
+	};
+	/* MOVE48 d0 = GROUP_VA + 0x800; MOVE32 r2 = 0x5eed; STORE_MULTIPLE r2 -> [d0]. */
+	const uint64_t insn[] = {
+		(0x01ull << 56) | (GROUP_VA + 0x800),
+		(0x02ull << 56) | (2ull << 48) | 0x5eed,
+		(0x15ull << 56) | (2ull << 48) | (1ull << 16),
+	};
+
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, 4096, 0, 0);
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, GROUP_VA, 4096, false, 0));
+	for (unsigned int i = 0; i < 3; i++)
+		T_ASSERT_OK(rel_gpu_write(&c->w, A, c->vm, GROUP_VA + 8 * i, insn[i]));
+	gc.vm_id = c->vm;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc));
+	c->made = gc.group_handle;
+	c->syncobj = new_syncobj(c);
+	/* A first job, so that the queue and the resvs already hold a job fence. */
+	T_ASSERT_OK(group_submit_run(c));
+	group_submit_undo(c);
+}
+
 struct sweep {
 	const char *name;
 	void (*setup)(struct sctx *c);
@@ -705,7 +1008,15 @@ static const struct sweep sweeps[] = {
 	{ "reliability/sweep/restore", restore_setup, restore_run, restore_undo, NULL, 64 * MiB,
 	  restore_cleanup },
 	{ "reliability/sweep/syncobj", syncobj_setup, syncobj_run, NULL, NULL, 0, NULL },
+	{ "reliability/sweep/group-submit", group_submit_setup, group_submit_run, group_submit_undo,
+	  NULL, 0, NULL },
 	{ "reliability/sweep/file-open-use-close", NULL, file_run, NULL, NULL, 0, NULL },
+	{ "reliability/sweep/group-create-submit-destroy", group_setup, group_run, group_undo, NULL,
+	  0, NULL },
+	{ "reliability/sweep/prime-export-import-map", prime_setup, prime_run, prime_teardown, NULL,
+	  0, prime_teardown },
+	{ "reliability/sweep/syncobj-fd-export-import", syncobj_fd_setup, syncobj_fd_run,
+	  syncobj_fd_undo, NULL, 0, NULL },
 };
 
 static int loop_run(void *arg)
@@ -715,23 +1026,42 @@ static int loop_run(void *arg)
 	return c->s->run(c);
 }
 
+/*
+ * Deferred work that frees memory later by design: finished bind jobs (a
+ * cleanup thread) and vm_bo references dropped on the eviction path (put
+ * deferred, released by the VM's next op). Let both happen before counting:
+ * an unmap of an empty range is such an op.
+ */
+static void settle(struct sctx *c)
+{
+	panthor_mmu_wait_cleanup(ptdev_of(c));
+	T_ASSERT_OK(rel_bind(&c->w, A, c->w.f[A].vm, UNMAP, 0, 0, 3ull << 30, 4096, false, 0));
+	if (c->vm)
+		T_ASSERT_OK(rel_bind(&c->w, A, c->vm, UNMAP, 0, 0, 3ull << 30, 4096, false, 0));
+}
+
 static void loop_undo(void *arg)
 {
 	struct sctx *c = arg;
 
 	if (c->s->undo)
 		c->s->undo(c);
-	panthor_mmu_wait_cleanup(ptdev_of(c));
+	settle(c);
+	/*
+	 * End as a check does (its GPU reads leave their job fences in the
+	 * witness VMs' reservations until the next job replaces them), so a
+	 * run that is undone and one that failed are counted alike.
+	 */
+	rel_world_check(&c->w);
 }
 
 static void loop_check(void *arg)
 {
 	struct sctx *c = arg;
 
-	/* Finished bind jobs are freed by a cleanup thread: let it run before counting. */
-	panthor_mmu_wait_cleanup(ptdev_of(c));
 	if (c->s->cleanup)
 		c->s->cleanup(c);
+	settle(c);
 
 	rel_world_check(&c->w);
 	if (c->s->check)
@@ -768,7 +1098,6 @@ static void run_sweep(const void *arg)
 	 */
 	T_ASSERT_OK(c.s->run(&c));
 	loop_undo(&c);
-	rel_world_check(&c.w);
 	transient = t_fault_loop(&ops, &c, false);
 	persistent = t_fault_loop(&ops, &c, true);
 	T_ASSERT_GT_INT(transient, 0);

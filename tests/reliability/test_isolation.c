@@ -10,6 +10,7 @@
  * Group handles and dma-buf exports join the handle checks when they land.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -199,6 +200,48 @@ T_TEST(handles, "reliability/isolation/handles-are-per-file")
 		sync.flags = DRM_PANTHOR_SYNC_OP_WAIT | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ;
 		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_VM_BIND, &b), ENOENT);
 	}
+	/* Group handles. */
+	{
+		struct drm_panthor_dev_query q = { .type = DRM_PANTHOR_DEV_QUERY_GPU_INFO };
+		struct drm_panthor_gpu_info gi = { 0 };
+		struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+		struct drm_panthor_group_create gc = { 0 };
+		struct drm_panthor_group_get_state gst = { 0 };
+		struct drm_panthor_group_destroy gd = { 0 };
+		struct drm_panthor_group_submit gsub = { 0 };
+		struct drm_panthor_queue_submit qs = { .stream_addr = 64 * MiB, .stream_size = 8 };
+
+		q.size = sizeof(gi);
+		q.pointer = (uintptr_t)&gi;
+		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_DEV_QUERY, &q));
+		gc.queues = (struct drm_panthor_obj_array){ .stride = sizeof(qc), .count = 1,
+							    .array = (uintptr_t)&qc };
+		gc.max_compute_cores = gc.max_fragment_cores = gc.max_tiler_cores = 1;
+		gc.compute_core_mask = gc.fragment_core_mask = gi.shader_present;
+		gc.tiler_core_mask = gi.tiler_present;
+		gc.vm_id = extra_vm;
+		/* Not with another file's VM... */
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc), EINVAL);
+		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc));
+		/* ... and the group is not file 1's to query, submit to or destroy. */
+		gst.group_handle = gc.group_handle;
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &gst), EINVAL);
+		/* (with no queue submit the kernel never looks the group up: one job) */
+		gsub.group_handle = gc.group_handle;
+		gsub.queue_submits = (struct drm_panthor_obj_array){ .stride = sizeof(qs), .count = 1,
+								     .array = (uintptr_t)&qs };
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gsub), EINVAL);
+		gd.group_handle = gc.group_handle;
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd), EINVAL);
+		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &gst));
+		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd));
+	}
+	/* PRIME: another file's handle cannot be exported. */
+	{
+		struct drm_prime_handle ph = { .handle = extra_bo, .fd = -1 };
+
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph), ENOENT);
+	}
 	/* The same handle value names each file's own object. */
 	T_ASSERT_EQ_INT(w.f[0].witness, w.f[1].witness);
 	rel_bo_check(&w, 0, w.f[0].witness, REL_WITNESS_SIZE, w.f[0].tag);
@@ -236,7 +279,7 @@ T_TEST(sparse, "reliability/isolation/sparse-writes-stay-in-their-file")
 
 /* --------------------------------------------------------------- exclusive, kernel VA */
 
-T_TEST(exclusive, "reliability/isolation/exclusive-bo-stays-in-its-vm")
+T_TEST(exclusive, "reliability/isolation/exclusive-bo-stays-in-its-vm-and-is-not-exported")
 {
 	struct rel_world w;
 	uint32_t vm2, excl;
@@ -250,7 +293,13 @@ T_TEST(exclusive, "reliability/isolation/exclusive-bo-stays-in-its-vm")
 	/* Not nameable from file 1 at all (its handle is another BO there, or none). */
 	T_ASSERT_ERRNO(rel_bind(&w, 1, w.f[1].vm, MAP, excl, 0, 64 * MiB, 2 * MiB, false, 0),
 		       EINVAL);
-	/* PRIME export of an exclusive BO (EINVAL upstream) joins here when dma-buf lands. */
+	/* Nor exported (reference §1.6: EINVAL). */
+	{
+		struct drm_prime_handle ph = { .handle = excl, .flags = DRM_CLOEXEC, .fd = -1 };
+
+		T_ASSERT_ERRNO(rel_ioctl(&w, 0, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph), EINVAL);
+		T_ASSERT_EQ_INT(ph.fd, -1);
+	}
 	rel_world_fini(&w);
 }
 

@@ -205,6 +205,28 @@ T_TEST(foreign, "gem/dmabuf/foreign-import")
 	}
 	close(dup_fd);
 
+	/* The importer can bind it in a VM of its own device; the checker stays silent. */
+	{
+		struct drm_panthor_vm_create vc = { 0 };
+		struct drm_panthor_vm_bind_op op = {
+			.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, .bo_handle = hb,
+			.va = 1ull << 24, .size = 2 * MiB,
+		};
+		struct drm_panthor_vm_bind vb = {
+			.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+		};
+		struct pantomime_stats st;
+
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+		vb.vm_id = vc.id;
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_BIND, &vb));
+		op.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
+		op.bo_handle = 0;
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_BIND, &vb));
+		pantomime_get_stats(b.dev, &st);
+		T_ASSERT_EQ_INT(st.checker_violations, 0);
+	}
+
 	/* BO_SYNC refuses an import. */
 	{
 		struct drm_panthor_bo_sync_op op = {
@@ -404,6 +426,20 @@ T_TEST(bo_rules, "gem/uapi/bo-create-zeroed-offsets-label")
 		T_ASSERT_EQ_U64(o3.offset, o1.offset);
 		close(fd);
 		pantomime_file_close(f2);
+	}
+
+	/* Partial munmaps count each page once; the mapping goes with its last page. */
+	{
+		uint8_t *q = (uint8_t *)map(&a, h1, 3 * 4096);
+
+		q[0] = 1;
+		T_ASSERT_OK(pantomime_munmap(q + 4096, 4096));
+		T_ASSERT_OK(pantomime_munmap(q + 4096, 2 * 4096));	/* page 1 again, and 2 */
+		T_ASSERT(pantomime_is_mapping(q, 4096));
+		T_ASSERT_EQ_INT(q[0], 1);
+		T_ASSERT_OK(pantomime_munmap(q, 4096));
+		T_ASSERT(!pantomime_is_mapping(q, 3 * 4096));
+		T_ASSERT_ERRNO(pantomime_munmap(q, 4096), EINVAL);
 	}
 
 	/* The label limit: 4095 characters and the NUL fit. */
