@@ -62,6 +62,19 @@ if [ "${PANTOMIME_BOOTSTRAP_FUZZ:-0}" = 1 ]; then
 	fi
 fi
 
+# Optional: headless Chromium renders the HTML report in the cli suite
+# (test cli-html-render, skipped without it). .ci/run asks for it. Best effort.
+if [ "${PANTOMIME_BOOTSTRAP_CHROMIUM:-0}" = 1 ] && ! installed chromium; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "pantomime: installing chromium (HTML report rendering test)"
+		export DEBIAN_FRONTEND=noninteractive
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
+			>/dev/null || echo "pantomime: could not install chromium; that test will be skipped" >&2
+	else
+		echo "pantomime: not root: the HTML rendering test will be skipped" >&2
+	fi
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	installed "$p" || missing+=("$p")

@@ -132,6 +132,21 @@ int pantomime_munmap(void *addr, size_t len);
  */
 int pantomime_fd_ioctl(int fd, unsigned long request, void *arg);
 
+/**
+ * pantomime_fd_mmap() - mmap() of a dma-buf descriptor from
+ * DRM_IOCTL_PRIME_HANDLE_TO_FD: a CPU mapping of the buffer, as the BO's own
+ * mmap gives (unmap it with pantomime_munmap()).
+ * @fd: the descriptor.
+ * @len: bytes (rounded up to 4 KiB).
+ * @prot: PROT_READ, optionally | PROT_WRITE.
+ * @flags: MAP_SHARED (MAP_PRIVATE and MAP_FIXED are refused).
+ * @offset: byte offset in the buffer, 4 KiB aligned.
+ * @out: the mapping's address.
+ * Return: 0, -EBADF (@fd not open), -ENODEV (@fd is not a dma-buf),
+ * -EINVAL (range beyond the buffer, bad flags), -ENOMEM.
+ */
+int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset, void **out);
+
 /** pantomime_fd_is_ours() - Return: @fd is a descriptor pantomime_fd_ioctl() serves (a dma-buf). */
 bool pantomime_fd_is_ours(int fd);
 
@@ -172,6 +187,8 @@ int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE 
  * @bytes_swapped_in: bytes read back from swap.
  * @resident_bytes: memory in use now.
  * @peak_resident_bytes: most memory in use at once.
+ * @swap_used_bytes: swap space in use now.
+ * @failed_allocs: memory allocations that failed (injected failures included).
  */
 struct pantomime_stats {
 	uint64_t checker_violations;
@@ -187,6 +204,8 @@ struct pantomime_stats {
 	uint64_t bytes_swapped_in;
 	uint64_t resident_bytes;
 	uint64_t peak_resident_bytes;
+	uint64_t swap_used_bytes;
+	uint64_t failed_allocs;
 };
 
 /** pantomime_get_stats() - fill @st from @dev. */
@@ -201,6 +220,52 @@ void pantomime_get_stats(struct pantomime_device *dev, struct pantomime_stats *s
  * Return: pages freed (0 without swap).
  */
 unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages);
+
+/**
+ * struct pantomime_trace_event - one trace event of the driver or the model.
+ * @ts_ns: CLOCK_MONOTONIC time in nanoseconds.
+ * @category: "vm" (bind ops, locked regions, faults), "shrinker" (scans,
+ *            evictions, restores), "gpu" (stalls of GPU accesses on locked
+ *            regions) or "mem" (memory reclaim).
+ * @name: event name ("map", "lock_region", "evict", ...).
+ * @track: the row it belongs to: "vm<id>" (ids are unique per process),
+ *         "shrinker", "gpu-as<n>", or the memory budget's name.
+ * @phase: 'B' begin, 'E' end (of the last 'B' of the same @track and
+ *         thread), 'i' instant.
+ * @nargs: number of valid entries in @arg_names and @args (at most 4).
+ * @arg_names: names of the integer arguments.
+ * @args: the integer arguments.
+ *
+ * The strings are valid only during the callback.
+ */
+struct pantomime_trace_event {
+	uint64_t ts_ns;
+	const char *category;
+	const char *name;
+	const char *track;
+	char phase;
+	unsigned int nargs;
+	const char *arg_names[4];
+	int64_t args[4];
+};
+
+/**
+ * typedef pantomime_trace_fn - receives every trace event, synchronously, on
+ * the thread that emitted it. It may be called from many threads at once and
+ * with driver locks held: it must be quick, must not block for long and must
+ * not call back into pantomime.
+ */
+typedef void (*pantomime_trace_fn)(void *cookie, const struct pantomime_trace_event *ev);
+
+/**
+ * pantomime_trace_set() - send the trace events of every device of the
+ * process to @fn (NULL stops tracing; off, each trace point costs one
+ * predictable branch). Returns once no event is being delivered to the
+ * previous callback, so its owner may free @cookie afterwards.
+ * @fn: the callback, or NULL.
+ * @cookie: passed to @fn.
+ */
+void pantomime_trace_set(pantomime_trace_fn fn, void *cookie);
 
 #ifdef __cplusplus
 }

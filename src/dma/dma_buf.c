@@ -153,6 +153,25 @@ unsigned int dma_buf_gc(void)
 	return n;
 }
 
+unsigned int dma_buf_revoke(const void *exporter)
+{
+	struct u_list dead = U_LIST_INIT(dead);
+	struct dma_buf_file *f, *tmp;
+	unsigned int n = 0;
+
+	registry_lock_take();
+	u_list_for_each_entry_safe(f, tmp, &registry, link) {
+		if (f->buf->exporter == exporter) {
+			u_list_move_tail(&f->link, &dead);
+			registry_count--;
+			n++;
+		}
+	}
+	u_mutex_unlock(&registry_lock);
+	destroy_list(&dead);
+	return n;
+}
+
 unsigned int dma_buf_count(void)
 {
 	unsigned int n;

@@ -103,6 +103,16 @@ bool dma_buf_is_dma_buf(int fd);
  */
 unsigned int dma_buf_gc(void);
 
+/**
+ * dma_buf_revoke() - the exporting device is going away: drop the registry
+ * entries of every buffer it exported, open descriptors or not (those
+ * descriptors stay open but are no dma-buf any more: importing one gives
+ * -EINVAL). Importers' references are not touched.
+ * @exporter: the device.
+ * Return: the number of entries dropped.
+ */
+unsigned int dma_buf_revoke(const void *exporter);
+
 /** dma_buf_count() - Return: registry entries, closed ones not yet collected included. */
 unsigned int dma_buf_count(void);
 

@@ -2,9 +2,10 @@
 /*
  * DOC: sync_file
  *
- * This file holds the registry of every object src/dma exports as a file
- * descriptor: sync files (a fence) and syncobj files (a drm_syncobj, see
- * drm_syncobj_get_fd() in syncobj.c). Each entry carries a
+ * This file holds the registry of the objects src/dma exports as file
+ * descriptors: sync files (a fence) and syncobj files (a drm_syncobj, see
+ * drm_syncobj_get_fd() in syncobj.c). dma-buf descriptors keep a registry
+ * of the same design in dma_buf.c. Each entry carries a
  * struct dma_file_ops naming its kind, so a syncobj fd given to a sync-file
  * importer (or the reverse) is "not that kind of file" (-EINVAL), as the
  * kernel's f_op checks answer. Only a sync file has a readiness fence.

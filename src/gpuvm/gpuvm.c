@@ -1151,6 +1151,17 @@ void gpuvm_bo_evict(struct gpuvm_bo *vm_bo, bool evict)
 	u_mutex_unlock(&vm->evict.lock);
 }
 
+bool gpuvm_bo_is_evicted(struct gpuvm_bo *vm_bo)
+{
+	struct gpuvm *vm = vm_bo->vm;
+	bool evicted;
+
+	u_mutex_lock(&vm->evict.lock);
+	evicted = vm_bo->evicted;
+	u_mutex_unlock(&vm->evict.lock);
+	return evicted;
+}
+
 void gpuvm_gem_evict(struct gpuvm_gem *obj, bool evict)
 {
 	struct gpuvm_bo *vm_bo;

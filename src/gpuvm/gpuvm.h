@@ -835,6 +835,13 @@ void gpuvm_bo_extobj_add(struct gpuvm_bo *vm_bo);
 void gpuvm_bo_evict(struct gpuvm_bo *vm_bo, bool evict);
 
 /**
+ * gpuvm_bo_is_evicted() - Return: @vm_bo's evicted flag (read under the VM's
+ * evict lock, so callable with the object's gpuva lock held).
+ * @vm_bo: a live vm_bo.
+ */
+bool gpuvm_bo_is_evicted(struct gpuvm_bo *vm_bo);
+
+/**
  * gpuvm_gem_evict() - gpuvm_bo_evict() on every live vm_bo of @obj (every VM
  * mapping it). Takes @obj's gpuva lock.
  * @obj: the object.

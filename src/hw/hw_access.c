@@ -61,12 +61,14 @@
 #include <errno.h>
 #include <linux/membarrier.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/u_alloc.h"
 #include "util/u_log.h"
+#include "util/u_trace.h"
 
 #define MOD "hw"
 
@@ -512,7 +514,12 @@ static void stall(struct hw_device *dev, struct hw_agent *ag, unsigned int as, u
 	struct hw_as *a = &dev->as[as];
 	struct hw_agent_as *aa = &ag->as[as];
 	uint64_t t0 = hw__now_ns(), gen = a->gen, dt;
+	char track[16] = "";
 
+	if (u_trace_enabled()) {
+		snprintf(track, sizeof(track), "gpu-as%u", as);
+		U_TRACE("gpu", "stall", track, 'B', "va", va);
+	}
 	access_end(ag);		/* not in flight while asleep: LOCK need not wait for us */
 	while (!dev->stopping) {
 		uint32_t flags = (uint32_t)(__atomic_load_n(a->state, __ATOMIC_RELAXED) & 0xff);
@@ -529,6 +536,8 @@ static void stall(struct hw_device *dev, struct hw_agent *ag, unsigned int as, u
 	count(&aa->stall_ns, dt);
 	if (dt > aa->max_stall_ns)
 		__atomic_store_n(&aa->max_stall_ns, dt, __ATOMIC_RELAXED);
+	if (track[0])
+		U_TRACE("gpu", "stall", track, 'E', "ns", dt);
 }
 
 static int raise_fault(struct hw_device *dev, struct hw_agent *ag, unsigned int as, uint64_t va,

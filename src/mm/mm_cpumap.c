@@ -196,6 +196,10 @@
  *       without it, as an acquire load, for the snapshot).
  * @mapped: one bit per page, set while the page's run is mapped (written
  *          under @lock with atomic stores, read racily as a hint).
+ * @released: one bit per page the owner gave back (mm_cpumap_release_range():
+ *            the user unmapped it and may map something else there); NULL
+ *            until the first release. Written under @lock; read by destroy
+ *            and validate, which run alone.
  * @pages_mapped: bits set in @mapped (under @lock; read racily).
  * @error_logged: a failed fault has been logged for this mapping (fault_lock).
  * @st: counters, relaxed atomics.
@@ -216,6 +220,7 @@ struct mm_cpumap {
 	struct u_mutex lock;
 	uint64_t gen;
 	uint64_t *mapped;
+	uint64_t *released;
 	uint64_t pages_mapped;
 	bool error_logged;
 
@@ -393,6 +398,11 @@ static int uffd_register(void *addr, uint64_t len)
 }
 
 /* ---- mapped bits -------------------------------------------------------- */
+
+static bool released(const struct mm_cpumap *map, uint64_t idx)
+{
+	return map->released && (map->released[idx / 64] & (1ull << (idx % 64)));
+}
 
 static bool page_mapped(const struct mm_cpumap *map, uint64_t idx)
 {
@@ -901,9 +911,24 @@ void mm_cpumap_destroy(struct mm_cpumap *map)
 	u_mutex_lock(&map->fault_lock);
 	u_mutex_unlock(&map->fault_lock);
 
-	if (munmap(map->addr, map->size))
-		u_panic("cpumap: munmap(%p, %llu): %s", (void *)map->addr,
-			(unsigned long long)map->size, strerror(errno));
+	if (!map->released) {
+		if (munmap(map->addr, map->size))
+			u_panic("cpumap: munmap(%p, %llu): %s", (void *)map->addr,
+				(unsigned long long)map->size, strerror(errno));
+	} else {
+		/* Pages released to the user are not ours to unmap any more. */
+		for (uint64_t i = 0; i < map->npages;) {
+			uint64_t n = 0;
+
+			while (i + n < map->npages && !released(map, i + n))
+				n++;
+			if (n)
+				munmap(map->addr + i * MM_PAGE_SIZE, n * MM_PAGE_SIZE);
+			i += n;
+			while (i < map->npages && released(map, i))
+				i++;
+		}
+	}
 	if (!map->eager)
 		uffd_wake((uint64_t)(uintptr_t)map->addr, map->size);	/* -> SIGSEGV, as munmap */
 	svc_put();
@@ -911,7 +936,40 @@ void mm_cpumap_destroy(struct mm_cpumap *map)
 	u_mutex_fini(&map->lock);
 	u_mutex_fini(&map->fault_lock);
 	u_free(map->mapped);
+	u_free(map->released);
 	u_free(map);
+}
+
+int mm_cpumap_release_range(struct mm_cpumap *map, uint64_t first_page, uint64_t npages)
+{
+	uint64_t *bits = NULL;
+	uint64_t count;
+
+	if (orphaned(map))
+		return -ENODEV;
+	if (!npages || first_page >= map->npages || npages > map->npages - first_page)
+		return -EINVAL;
+	if (!map->released) {
+		bits = u_calloc((map->npages + 63) / 64, sizeof(*bits));
+		if (!bits)
+			return -ENOMEM;
+	}
+	u_mutex_lock(&map->lock);
+	if (!map->released) {
+		map->released = bits;
+		bits = NULL;
+	}
+	/* A run fetched before this must not be installed over the released pages. */
+	__atomic_store_n(&map->gen, map->gen + 1, __ATOMIC_RELEASE);
+	count = bits_count(map, first_page, npages);
+	bits_update(map, first_page, npages, false);
+	__atomic_store_n(&map->pages_mapped, map->pages_mapped - count, __ATOMIC_RELAXED);
+	for (uint64_t p = first_page; p < first_page + npages; p++)
+		map->released[p / 64] |= 1ull << (p % 64);
+	munmap(map->addr + first_page * MM_PAGE_SIZE, npages * MM_PAGE_SIZE);
+	u_mutex_unlock(&map->lock);
+	u_free(bits);
+	return 0;
 }
 
 void *mm_cpumap_addr(const struct mm_cpumap *map)
@@ -1079,7 +1137,8 @@ static int validate_pagemap_locked(struct mm_cpumap *map)
 		for (uint64_t k = 0; k < n; k++) {
 			bool present = (ent[k] >> 63) & 1, swapped = (ent[k] >> 62) & 1;
 
-			if (!page_mapped(map, i + k) && (present || swapped)) {
+			if (!page_mapped(map, i + k) && !released(map, i + k) &&
+			    (present || swapped)) {
 				u_err("mm", "cpumap %p: page %llu is unmapped but has a page-table "
 				      "entry (0x%llx): a stale frame is reachable", (void *)map->addr,
 				      (unsigned long long)(i + k), (unsigned long long)ent[k]);

@@ -178,6 +178,20 @@ bool mm_cpumap_can_zap(const struct mm_cpumap *map);
  */
 int mm_cpumap_zap_range(struct mm_cpumap *map, uint64_t first_page, uint64_t npages);
 
+/**
+ * mm_cpumap_release_range() - the user unmapped pages of @map (a partial
+ * munmap): they are unmapped now and left alone from then on (destroy does
+ * not unmap them, validate does not check them), so the user may map
+ * something else there. The owner must never return a run covering them
+ * and must not zap them. Works in both modes.
+ * @map: the mapping.
+ * @first_page: first page index.
+ * @npages: number of pages (>= 1).
+ * Return: 0; -EINVAL for a range outside @map; -ENODEV for a mapping
+ * inherited through fork(); -ENOMEM.
+ */
+int mm_cpumap_release_range(struct mm_cpumap *map, uint64_t first_page, uint64_t npages);
+
 /** mm_cpumap_zap() - mm_cpumap_zap_range() over all of @map. Return: as mm_cpumap_zap_range(). */
 int mm_cpumap_zap(struct mm_cpumap *map);
 

@@ -12,6 +12,11 @@
  *  -1. panthor_vm_heaps (struct panthor_vm.heaps_lock)
  *        Creation of a VM's tiler heap pool, which creates and maps a
  *        kernel BO under it (everything below nests inside).
+ *  -1. cpumap_fault (src/mm: one CPU mapping's fault handler run; never
+ *        nested with panthor_vm_heaps, so the two share a rank).
+ *        Held across panthor_gem_cpu_fault(), which takes the BO resv
+ *        inside it. Its companion cpumap_map (a mapping's zap lock) is a
+ *        leaf taken under a BO resv when eviction zaps CPU mappings.
  *   0. panthor_vm_restore (struct panthor_vm.restore_lock)
  *        Serialises job-begin restores of one VM (its evict list walk) and
  *        GROUP_SUBMIT's restore + resv locking (which also walks the VM's
@@ -42,8 +47,9 @@
  *        (an IRQ line's mask), panthor_pt_pool (pre-zeroed page-table
  *        frames), panthor_vm_kernel_va (a VM's kernel VA allocator),
  *        panthor_vm_bind_queue (a VM's async job list), panthor_gem_lru
- *        (the device's BO LRUs: taken under a BO resv, a VM op lock or a
- *        BO's gpuva lock; the shrinker drops it before its trylocks),
+ *        (the device's BO LRUs, per-VM lists, the list of all BOs and
+ *        labels: taken under a BO resv, a VM op lock or a BO's gpuva
+ *        lock; the shrinker drops it before its trylocks),
  *        panthor_vm_pool
  *        (a file's VM ids), panthor_file_handles (a file's BO and syncobj
  *        handles), panthor_group_pool (a file's group handles),
@@ -53,7 +59,7 @@
  *        under a VM resv when jobs are armed and queued), panthor_sched_slots
  *        (hardware queue slot ownership; the JOB interrupt handler takes
  *        no lock); and from src/dma drm_syncobj_lock -> dma_fence_lock,
- *        dma_resv_fences.
+ *        dma_resv_fences, sync_file_registry, dma_buf_registry.
  *
  *   dma_fence_signalling (pseudo-lock) is entered by the async bind worker
  *   around the execution of each job, and by a group queue's thread from
@@ -83,9 +89,13 @@ struct panthor_sched;
 
 /**
  * PANTHOR_DEFAULT_TIMEOUT_US - how long the driver waits for the GPU: an AS
- * command's AS_ACTIVE, a cache flush, a soft reset (panthor's 100 ms).
+ * command's AS_ACTIVE, a cache flush, a soft reset. 1 s, not panthor's
+ * 100 ms: the model's AS_ACTIVE also waits for GPU threads with an access in
+ * flight, and on a loaded two-core host (or under sanitizers) such a thread
+ * can be descheduled mid-access for more than 100 ms; a spurious timeout
+ * would take the reset path and make a healthy VM unusable.
  */
-#define PANTHOR_DEFAULT_TIMEOUT_US 100000u
+#define PANTHOR_DEFAULT_TIMEOUT_US 1000000u
 
 /**
  * struct panthor_device_config - what to create.

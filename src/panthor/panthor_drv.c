@@ -54,12 +54,14 @@
 #include "panthor/panthor_gem.h"
 #include "panthor/panthor_heap.h"
 #include "panthor/panthor_mmu.h"
+#include "pgtable/pgtable.h"
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
 #include "util/u_fault.h"
 #include "util/u_log.h"
 #include "util/u_parse.h"
+#include "util/u_trace.h"
 #include "util/u_uaccess.h"
 
 /* The shim builds this with hidden visibility: only its libc names are exported. */
@@ -279,8 +281,13 @@ API_EXPORT void pantomime_device_destroy(struct pantomime_device *dev)
 	if (!dev)
 		return;
 	U_WARN_ON(dev->nr_files);
-	/* Closed dma-buf descriptors still hold their BOs until collected. */
+	/*
+	 * Closed dma-buf descriptors still hold their BOs until collected; open
+	 * ones lose their buffer (the kernel would keep the driver alive).
+	 */
 	dma_buf_gc();
+	if (dma_buf_revoke(dev->ptdev))
+		u_warn(MOD, "device destroyed with dma-buf descriptors of its BOs still open");
 	panthor_device_destroy(dev->ptdev);
 	pthread_mutex_destroy(&dev->lock);
 	u_free(dev->files);
@@ -359,6 +366,7 @@ API_EXPORT void pantomime_file_close(struct pantomime_file *file)
 		panthor_gem_put(file->offs[i].bo);
 	u_free(file->offs);
 	panthor_file_close(file->pfile);
+	dma_buf_gc();	/* buffers whose descriptors were closed: their BOs go now */
 	pthread_mutex_destroy(&file->lock);
 	u_free(file);
 }
@@ -1161,7 +1169,8 @@ static int dev_query_ioctl(struct pantomime_file *file, void *data)
 	}
 	default: {
 		struct drm_panthor_mmu_info mi = {
-			.page_size_bitmap = (1ull << 12) | (1ull << 21),
+			/* What panthor_mmu.c gives every VM's page tables. */
+			.page_size_bitmap = PGTABLE_PGSIZE_4K_2M,
 		};
 
 		return set_uobj(q->pointer, q->size, sizeof(mi), &mi, sizeof(mi));
@@ -1430,13 +1439,11 @@ static int bo_sync_ioctl(struct pantomime_file *file, void *data)
 			/*
 			 * Write-combined mappings and a size of 0 are no-ops
 			 * (§1.6); a cached mapping is flushed segment by segment
-			 * upstream, which the model's coherent CPU reduces to a
-			 * full barrier: a seq_cst read-modify-write, since
-			 * ThreadSanitizer refuses standalone fences (-Werror=tsan).
+			 * upstream, which the model's CPU (one coherent view)
+			 * reduces to taking and dropping the BO's lock.
 			 */
-			static int bo_sync_barrier;
-
-			__atomic_fetch_add(&bo_sync_barrier, 0, __ATOMIC_SEQ_CST);
+			dma_resv_lock(panthor_gem_resv(bo), NULL);
+			dma_resv_unlock(panthor_gem_resv(bo));
 		}
 		panthor_gem_put(bo);
 	}
@@ -1495,10 +1502,10 @@ static int group_create_ioctl(struct pantomime_file *file, void *data)
 	err = get_obj_array(&c->queues, sizeof(*queues), sizeof(*queues), (void **)&queues);
 	if (err)
 		return err;
-	/* HIGH and REALTIME: CAP_SYS_NICE or the DRM master, as DEV_QUERY reports. */
-	err = panthor_group_create(file->pfile, c, queues,
-				   !group_priority_permit(file, PANTHOR_GROUP_PRIORITY_REALTIME),
-				   &handle);
+	/* The kernel's order: the queue array, then the priority permission. */
+	err = group_priority_permit(file, c->priority);
+	if (!err)
+		err = panthor_group_create(file->pfile, c, queues, true, &handle);
 	if (!err)
 		c->group_handle = handle;
 	u_free(queues);
@@ -1553,15 +1560,19 @@ static int group_submit_ioctl(struct pantomime_file *file, void *data)
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
-				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
-		if (err)
-			goto out;
 		jobs[i].queue_index = uq[i].queue_index;
 		jobs[i].stream_size = uq[i].stream_size;
 		jobs[i].stream_addr = uq[i].stream_addr;
 		jobs[i].latest_flush = uq[i].latest_flush;
 		jobs[i].pad = uq[i].pad;
+		/* The kernel checks job i before it copies job i's syncs. */
+		err = panthor_group_submit_check(file->pfile, s->group_handle, &jobs[i]);
+		if (err)
+			goto out;
+		err = get_obj_array(&uq[i].syncs, sizeof(struct drm_panthor_sync_op),
+				    sizeof(struct drm_panthor_sync_op), (void **)&syncs[i]);
+		if (err)
+			goto out;
 		/* drm_panthor_sync_op and panthor_sync_op_args have the same layout. */
 		jobs[i].syncs = (const struct panthor_sync_op_args *)syncs[i];
 		jobs[i].syncs_count = uq[i].syncs.count;
@@ -1940,22 +1951,29 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 		return -EINVAL;
 	}
 	/*
-	 * A BO mapping stays reserved until its last byte is unmapped (the
-	 * pages unmapped meanwhile lose their frames and fault with SIGBUS);
-	 * the flush-ID page is plain memory.
+	 * The flush-ID page is plain memory. A BO mapping loses the pages
+	 * unmapped (really unmapped, counted once each) and goes with its
+	 * last one.
 	 */
-	if (!m->gmap)
+	if (!m->gmap) {
 		munmap(a, len);
-	m->mapped = len >= m->mapped ? 0 : m->mapped - len;
-	if (m->mapped) {
-		int err = 0;
+		m->mapped = len >= m->mapped ? 0 : m->mapped - len;
+	} else if (len < m->len) {
+		int n = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
+						 len / PAGE_4K);
 
-		/* Partial: the entry stays (the lock keeps it), the pages go. */
-		if (m->gmap)
-			err = panthor_gem_munmap_range(m->gmap, (uint64_t)(a - m->addr) / PAGE_4K,
-						       len / PAGE_4K);
+		if (n < 0) {
+			pthread_mutex_unlock(&maps_lock);
+			return n;
+		}
+		m->mapped -= (size_t)n * PAGE_4K;
+	} else {
+		m->mapped = 0;
+	}
+	if (m->mapped) {
+		/* Partial: the entry stays. */
 		pthread_mutex_unlock(&maps_lock);
-		return err;
+		return 0;
 	}
 	*pp = m->next;
 	pthread_mutex_unlock(&maps_lock);
@@ -1967,6 +1985,35 @@ API_EXPORT int pantomime_munmap(void *addr, size_t len)
 API_EXPORT int pantomime_fd_ioctl(int fd, unsigned long request, void *arg)
 {
 	return dma_buf_ioctl(fd, request, arg);
+}
+
+API_EXPORT int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset,
+				 void **out)
+{
+	struct dma_buf *buf = dma_buf_get(fd);
+	struct panthor_gem_object *bo;
+	int err;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf) == -EBADF ? -EBADF : -ENODEV;
+	bo = buf->priv;
+	len = (len + PAGE_4K - 1) & ~(size_t)(PAGE_4K - 1);
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) {
+		u_err(MOD, "dma-buf mmap: private (copy-on-write) mappings are refused");
+		err = -EINVAL;
+	} else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		u_err(MOD, "dma-buf mmap: MAP_FIXED is not supported");
+		err = -EINVAL;
+	} else if (!len || (offset & (PAGE_4K - 1)) || offset > bo->size ||
+		   len > bo->size - offset) {
+		u_err(MOD, "dma-buf mmap: 0x%zx bytes at 0x%llx outside the buffer (0x%llx)", len,
+		      (unsigned long long)offset, (unsigned long long)bo->size);
+		err = -EINVAL;
+	} else {
+		err = map_bo(bo, offset, len, prot, out);
+	}
+	dma_buf_put(buf);
+	return err;
 }
 
 API_EXPORT bool pantomime_fd_is_ours(int fd)
@@ -2029,6 +2076,8 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 	mm_budget_stats(dev->ptdev->budget, &bs);
 	st->resident_bytes = bs.used * MM_PAGE_SIZE;	/* the budget counts pages */
 	st->peak_resident_bytes = bs.peak * MM_PAGE_SIZE;
+	st->swap_used_bytes = bs.swap_used * MM_PAGE_SIZE;
+	st->failed_allocs = bs.failed_allocs;
 	{
 		struct panthor_gem_stats gs;
 
@@ -2043,6 +2092,42 @@ API_EXPORT void pantomime_get_stats(struct pantomime_device *dev, struct pantomi
 API_EXPORT unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pages)
 {
 	return panthor_gem_shrink(dev->ptdev, nr_pages, true);
+}
+
+/* The public trace hook: one user callback behind the util tracer. */
+static struct {
+	pantomime_trace_fn fn;
+	void *cookie;
+} trace_user;
+
+static void trace_forward(void *cookie, const struct u_trace_event *ev)
+{
+	struct pantomime_trace_event pe = {
+		.ts_ns = ev->ts_ns, .category = ev->category, .name = ev->name,
+		.track = ev->track, .phase = ev->phase, .nargs = ev->nargs,
+	};
+
+	for (unsigned int i = 0; i < ev->nargs && i < 4; i++) {
+		pe.arg_names[i] = ev->arg_names[i];
+		pe.args[i] = ev->args[i];
+	}
+	trace_user.fn(cookie, &pe);
+}
+
+static const struct u_tracer_ops trace_forward_ops = { .event = trace_forward };
+
+API_EXPORT void pantomime_trace_set(pantomime_trace_fn fn, void *cookie)
+{
+	static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&set_lock);
+	/* Detach first: no event is in flight while the callback changes. */
+	u_trace_attach(NULL, NULL);
+	trace_user.fn = fn;
+	trace_user.cookie = cookie;
+	if (fn)
+		u_trace_attach(&trace_forward_ops, cookie);
+	pthread_mutex_unlock(&set_lock);
 }
 
 API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
@@ -2092,7 +2177,8 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			"lock_stalls %llu\nlock_stall_ns %llu\nmax_lock_stall_ns %llu\n"
 			"mmu_faults %llu\nevictions %llu\nrestores %llu\n"
 			"bytes_swapped_out %llu\nbytes_swapped_in %llu\n"
-			"resident_bytes %llu\npeak_resident_bytes %llu\n",
+			"resident_bytes %llu\npeak_resident_bytes %llu\n"
+			"swap_used_bytes %llu\nfailed_allocs %llu\n",
 			(unsigned long long)st.checker_violations,
 			(unsigned long long)st.checker_notes,
 			(unsigned long long)st.gpu_accesses, (unsigned long long)st.lock_stalls,
@@ -2103,7 +2189,9 @@ API_EXPORT int pantomime_dump(struct pantomime_device *dev, enum pantomime_view 
 			(unsigned long long)st.bytes_swapped_out,
 			(unsigned long long)st.bytes_swapped_in,
 			(unsigned long long)st.resident_bytes,
-			(unsigned long long)st.peak_resident_bytes);
+			(unsigned long long)st.peak_resident_bytes,
+			(unsigned long long)st.swap_used_bytes,
+			(unsigned long long)st.failed_allocs);
 		return 0;
 	}
 	}

@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
- * DOC: buffer objects (the core VM_BIND needs)
+ * DOC: buffer objects, their CPU mappings, and reclaim
  *
  * Sub-resources with their own lifetimes, as panthor has had since it
  * stopped using gem_shmem (reference §4.2, §4.3):
  *
  *   backing   frames from the device's budget, allocated on first need
- *             (pin, sg table, CPU access), released only when the BO is
- *             freed (the GEM issue adds eviction). pin_count says the
- *             backing must stay; dropping it to 0 frees nothing.
+ *             (pin, vmap, CPU fault, sg table, swap-in), released only by
+ *             eviction or when the BO is freed. pin_count says the backing
+ *             must stay; dropping it to 0 frees nothing.
  *   dmap      the sg table: the backing's segments, contiguous frames
- *             merged, built on first need and kept until the BO is freed.
+ *             merged, built on first need, kept until eviction or free.
+ *   cmap      the kernel vmap (a use count; each use pins) and the user
+ *             CPU mappings (mm_cpumap ranges faulted in by
+ *             panthor_gem_cpu_fault(), zapped by eviction).
  *
- * Both change only under the BO's reservation lock, and a field that means
+ * All change only under the BO's reservation lock, and a field that means
  * "present" is assigned only once the resource is complete: a failed
- * allocation leaves NULL, never an error value (seed 001's bug).
+ * allocation leaves NULL, never an error value (seed 001's bug). Teardown
+ * goes vmap -> sg table -> pages.
+ *
+ * Reclaim: five states recomputed at every transition, device LRUs and one
+ * list per VM for BOs mapped in that VM only, a shrinker registered with
+ * the budget whose stages go from cheap (unused, CPU-mapped: never waiting)
+ * to dear (per-VM, then shared GPU-mapped: waiting briefly for fences),
+ * trylocks wherever it meets the submit path, eviction to swap and lazy
+ * restore (docs/gem.md has the whole story).
  *
  * Backing layout. A BO of size S gets floor(S / 2 MiB) chunks of 2 MiB
  * (buddy order 9, physically contiguous and 2 MiB aligned, so the page
@@ -44,6 +55,7 @@
 #include "util/u_err.h"
 #include "util/u_fault.h"
 #include "util/u_log.h"
+#include "util/u_trace.h"
 
 #define MOD "panthor"
 
@@ -92,6 +104,7 @@ struct panthor_gem_vm_lru {
  * @all: every BO of the device (reclaim.all_node), for the gems table.
  * @shrinker: registered with the device's budget.
  * @stats: counters (atomics).
+ * @retries: scans in a row that freed nothing while pages remained (atomic).
  */
 struct panthor_gem_reclaim {
 	struct u_mutex lock;
@@ -101,6 +114,7 @@ struct panthor_gem_reclaim {
 	struct u_list all;
 	struct mm_shrinker shrinker;
 	struct panthor_gem_stats stats;
+	uint32_t retries;
 };
 
 static U_LOCK_CLASS(panthor_gem_lru_class, "panthor_gem_lru");
@@ -177,7 +191,7 @@ static enum panthor_gem_reclaim_state compute_state_locked(struct panthor_gem_ob
 		return PANTHOR_GEM_UNRECLAIMABLE;
 	if (bo->cmap.nozap_count)
 		return PANTHOR_GEM_UNRECLAIMABLE;
-	vms = panthor_gem_mapped_vms_locked(bo, vl);
+	vms = panthor_gem_mapped_vms_locked(bo, vl, &bo->reclaim.gpu_vas);
 	if (vms == 1)
 		return PANTHOR_GEM_GPU_MAPPED_SINGLE_VM;
 	if (vms > 1)
@@ -193,8 +207,9 @@ static void lru_link_locked(struct panthor_gem_reclaim *r, struct panthor_gem_ob
 		u_list_add_tail(&bo->reclaim.lru_node, &vl->lru);
 		vl->pages += bo->size / SZ_4K;
 		bo->reclaim.vm_lru = vl;
+		/* A VM new to the list goes first: idle VMs are scanned first (§1.8). */
 		if (u_list_empty(&vl->node))
-			u_list_add_tail(&vl->node, &r->vms);
+			u_list_add(&vl->node, &r->vms);
 	} else {
 		/* A VM without a list (going away): the shared list takes the BO. */
 		if (st == PANTHOR_GEM_GPU_MAPPED_SINGLE_VM)
@@ -598,6 +613,7 @@ int panthor_gem_backing_get_pages_locked(struct panthor_gem_object *bo)
 		swap_slots_free(bo);
 		__atomic_add_fetch(&r->stats.restores, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&r->stats.bytes_in, bo->size, __ATOMIC_RELAXED);
+		U_TRACE("shrinker", "restore", "shrinker", 'i', "bytes", bo->size);
 	}
 	panthor_gem_update_reclaim_state_locked(bo);
 	return 0;
@@ -893,10 +909,12 @@ void *panthor_gem_cpumap_addr(const struct panthor_gem_cpumap *m)
 	return mm_cpumap_addr(m->map);
 }
 
+static int cpumap_zap_locked(struct panthor_gem_cpumap *m);
+
 int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages)
 {
 	struct dma_resv *resv = panthor_gem_resv(m->bo);
-	uint64_t *gone = NULL;
+	uint64_t *gone = NULL, newly = 0;
 	int ret = 0;
 
 	if (!npages || first >= m->npages || npages > m->npages - first)
@@ -911,16 +929,16 @@ int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint6
 		m->gone = gone;
 		gone = NULL;
 	}
-	for (uint64_t p = first; p < first + npages; p++)
+	for (uint64_t p = first; p < first + npages; p++) {
+		if (!page_gone(m, p))
+			newly++;
 		m->gone[p / 64] |= 1ull << (p % 64);
-	if (mm_cpumap_can_zap(m->map))
-		ret = mm_cpumap_zap_range(m->map, first, npages);
-	else
-		mprotect((uint8_t *)mm_cpumap_addr(m->map) + first * SZ_4K, npages * SZ_4K,
-			 PROT_NONE);
+	}
+	/* Really unmapped: the user may map something else there. */
+	ret = mm_cpumap_release_range(m->map, first, npages);
 	dma_resv_unlock(resv);
 	u_free(gone);
-	return ret;
+	return ret ? ret : (int)u_min(newly, (uint64_t)INT32_MAX);
 }
 
 void panthor_gem_munmap(struct panthor_gem_cpumap *m)
@@ -934,7 +952,7 @@ void panthor_gem_munmap(struct panthor_gem_cpumap *m)
 	/* From here the handler refuses the mapping, and eviction no longer sees it. */
 	m->dead = true;
 	if (mm_cpumap_can_zap(m->map))
-		U_WARN_ON(mm_cpumap_zap(m->map));
+		U_WARN_ON(cpumap_zap_locked(m));
 	u_list_del(&m->link);
 	bo->cmap.mmap_count--;
 	if (m->nozap)
@@ -947,6 +965,29 @@ void panthor_gem_munmap(struct panthor_gem_cpumap *m)
 	panthor_gem_put(bo);
 }
 
+/* Zap @m, leaving alone the pages the user unmapped (resv held). */
+static int cpumap_zap_locked(struct panthor_gem_cpumap *m)
+{
+	if (!m->gone)
+		return mm_cpumap_zap(m->map);
+	for (uint64_t i = 0; i < m->npages;) {
+		uint64_t n = 0;
+		int ret;
+
+		while (i + n < m->npages && !page_gone(m, i + n))
+			n++;
+		if (n) {
+			ret = mm_cpumap_zap_range(m->map, i, n);
+			if (ret)
+				return ret;
+		}
+		i += n;
+		while (i < m->npages && page_gone(m, i))
+			i++;
+	}
+	return 0;
+}
+
 /* Zap every user CPU mapping of @bo (resv held). Return: 0, or the error of the first that failed. */
 static int cpumaps_zap_locked(struct panthor_gem_object *bo)
 {
@@ -957,7 +998,7 @@ static int cpumaps_zap_locked(struct panthor_gem_object *bo)
 
 		if (!m->map)
 			continue;	/* being created with userfaultfd: nothing mapped yet */
-		ret = mm_cpumap_zap(m->map);
+		ret = cpumap_zap_locked(m);
 		if (ret)
 			return ret;
 	}
@@ -1060,6 +1101,9 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM) {
 		if (!may_block)
 			return 0;
+		/* Mapped in the VM this thread is restoring: refused after the wait anyway. */
+		if (panthor_vm_bo_in_restoring_vm(bo))
+			return 0;
 		/* GPU work still using the BO: wait up to 1 ms, then give up. */
 		if (dma_resv_wait_timeout(panthor_gem_resv(bo), DMA_RESV_USAGE_BOOKKEEP, false,
 					  EVICT_FENCE_TIMEOUT_NS) < 0)
@@ -1079,8 +1123,12 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	 */
 	if (cpumaps_zap_locked(bo))
 		goto err_free_slots;
-	if (bo->reclaim.state >= PANTHOR_GEM_GPU_MAPPED_SINGLE_VM &&
-	    panthor_vm_evict_bo_locked(bo))
+	/*
+	 * Every VM with a VA of the BO, evicted vm_bos included: an aborted
+	 * eviction may have left some of their pages mapped (mapped VAs
+	 * only are unmapped, so this is cheap when nothing is left).
+	 */
+	if (bo->reclaim.gpu_vas && panthor_vm_evict_bo_locked(bo))
 		goto err_free_slots;	/* busy VM: what was unmapped is re-mapped by the next job */
 	swap_copy(bo, slots, true);
 	sg_table_free(bo->dmap.sgt);
@@ -1094,6 +1142,7 @@ static unsigned long evict_locked(struct panthor_gem_object *bo, bool may_block)
 	__atomic_add_fetch(&bo->reclaimed_count, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.evictions, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->stats.bytes_out, bo->size, __ATOMIC_RELAXED);
+	U_TRACE("shrinker", "evict", "shrinker", 'i', "bytes", bo->size);
 	__atomic_add_fetch(&r->stats.reclaimed, nr, __ATOMIC_RELAXED);
 	return nr;
 
@@ -1236,6 +1285,8 @@ static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *s
 	sc->nr_scanned = 0;
 	if (!sc->has_swap)
 		return MM_SHRINK_STOP;
+	U_TRACE("shrinker", "scan", "shrinker", 'B', "want", sc->nr_to_scan, "may_block",
+		sc->may_block);
 	/* Stages of reference shrinker.md §1.8-1.11: cheapest first, waiting ones last. */
 	freed += scan_list(r, PANTHOR_GEM_UNUSED, sc->nr_to_scan, false, &sc->nr_scanned);
 	if (freed < sc->nr_to_scan)
@@ -1246,6 +1297,15 @@ static unsigned long gem_shrinker_scan(void *cookie, struct mm_shrink_control *s
 	if (sc->may_block && freed < sc->nr_to_scan)
 		freed += scan_list(r, PANTHOR_GEM_GPU_MAPPED_SHARED, sc->nr_to_scan - freed, true,
 				   &sc->nr_scanned);
+	U_TRACE("shrinker", "scan", "shrinker", 'E', "freed", freed, "scanned", sc->nr_scanned);
+	/*
+	 * Nothing freed although pages remain (all busy or contended): say
+	 * "try again" (0) twice in a row before giving up (MM_SHRINK_STOP).
+	 */
+	if (!freed && gem_shrinker_count(r, sc) &&
+	    __atomic_fetch_add(&r->retries, 1, __ATOMIC_RELAXED) < 2)
+		return 0;
+	__atomic_store_n(&r->retries, 0, __ATOMIC_RELAXED);
 	return freed ? freed : MM_SHRINK_STOP;
 }
 

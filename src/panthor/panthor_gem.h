@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Buffer objects: the core that VMs map. A BO owns its backing (frames of
- * src/mm, allocated on first need, 2 MiB-contiguous where the size allows)
- * and its device view (an sg table built from that backing). Every change
- * of either happens under the BO's reservation lock: its own, or the VM's
- * for a BO created with an exclusive VM.
- *
- * The GEM issue completes BOs (CPU mappings, vmap, eviction, import and
- * export); this is what VM_BIND needs.
+ * Buffer objects: what VMs map and the CPU sees. A BO owns its backing
+ * (frames of src/mm, allocated on first need, 2 MiB-contiguous where the
+ * size allows), its device view (an sg table built from that backing) and
+ * its CPU views (a kernel vmap, user mappings faulted in through
+ * userfaultfd). Every change of these happens under the BO's reservation
+ * lock: its own, or the VM's for a BO created with an exclusive VM. The
+ * shrinker evicts BOs to swap; jobs and CPU faults bring them back. An
+ * imported BO shows the frames of a BO of another device.
  */
 #ifndef PANTOMIME_PANTHOR_GEM_H
 #define PANTOMIME_PANTHOR_GEM_H
@@ -145,7 +145,9 @@ struct panthor_gem_chunk {
  *           @reclaim.on_lru, @reclaim.vm_lru (the VM list a SINGLE_VM BO
  *           is on, NULL on a device list), @reclaim.all_node (the device's
  *           list of every BO, for the gems table), @reclaim.resident
- *           (has pages; a copy for the gems table) and
+ *           (has pages; a copy for the gems table), @reclaim.gpu_vas (some
+ *           VM has a VA of the BO, evicted or not: written under the resv
+ *           by the state computation, read by eviction) and
  *           @reclaim.lru (the list it is on: its state,
  *           or UNUSED after an unmap hint) under the LRU lock only.
  */
@@ -193,6 +195,7 @@ struct panthor_gem_object {
 		struct panthor_gem_vm_lru *vm_lru;	/* @reclaim.vm_lru */
 		struct u_list all_node;			/* @reclaim.all_node */
 		bool resident;				/* @reclaim.resident */
+		bool gpu_vas;				/* @reclaim.gpu_vas */
 	} reclaim;
 	struct {
 		uint32_t *slots;			/* @swap.slots */
@@ -294,8 +297,8 @@ struct sg_table *panthor_gem_get_dev_sgt(struct panthor_gem_object *bo);
 
 /**
  * panthor_gem_cpu_access() - copy between @buf and the BO's backing through
- * the direct map (what a kernel vmap gives; the GEM issue adds the real
- * thing). Allocates the backing if needed.
+ * the direct map, under the resv (a short-lived kernel access; see
+ * panthor_gem_vmap() for a lasting one). Allocates or swaps in if needed.
  * @bo: the BO.
  * @offset: byte offset in the BO.
  * @buf: source (@write) or destination.
@@ -453,12 +456,13 @@ void *panthor_gem_cpumap_addr(const struct panthor_gem_cpumap *m);
 
 /**
  * panthor_gem_munmap_range() - the user unmapped part of @m (partial
- * munmap): those pages lose their frames and fault with SIGBUS from now on;
- * the range stays reserved until panthor_gem_munmap().
+ * munmap): those pages are unmapped for good (mm_cpumap_release_range())
+ * and the handler refuses them; the rest stays until panthor_gem_munmap().
  * @m: the mapping.
  * @first: first page index in @m.
  * @npages: pages.
- * Return: 0, -EINVAL for a range outside @m.
+ * Return: the number of those pages that were still mapped (>= 0),
+ * -EINVAL for a range outside @m, -ENOMEM.
  */
 int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages);
 

@@ -1031,11 +1031,28 @@ void panthor_vm_idle(struct panthor_vm *vm)
 	u_mutex_unlock(&mmu->as.slots_lock);
 }
 
+/*
+ * The VM whose evicted BOs this thread is restoring (under its restore_lock,
+ * with a job hold on it): reclaim on this thread must not wait for that VM's
+ * BOs, whose eviction the hold refuses anyway.
+ */
+static __thread struct panthor_vm *restoring_vm;
+
 static void vm_jobs_add(struct panthor_vm *vm, int d)
 {
 	u_mutex_lock(&vm->op_lock);
 	vm->jobs += (uint32_t)d;
 	u_mutex_unlock(&vm->op_lock);
+}
+
+void panthor_vm_jobs_hold(struct panthor_vm *vm)
+{
+	vm_jobs_add(vm, 1);
+}
+
+void panthor_vm_jobs_release(struct panthor_vm *vm)
+{
+	vm_jobs_add(vm, -1);
 }
 
 int panthor_vm_job_begin(struct panthor_vm *vm)
@@ -1049,10 +1066,14 @@ int panthor_vm_job_begin(struct panthor_vm *vm)
 	 * mappings alone, so what we restore below stays mapped until the end.
 	 */
 	vm_jobs_add(vm, 1);
-	panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	u_mutex_lock(&vm->restore_lock);
+	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	restoring_vm = NULL;
 	u_mutex_unlock(&vm->restore_lock);
+	/* Active now (restored BOs included): the most recently used VM. */
+	if (!ret)
+		panthor_gem_vm_lru_touch(vm->ptdev, vm->reclaim_lru);
 	if (!ret)
 		ret = panthor_vm_active(vm);
 	if (ret) {
@@ -1789,16 +1810,20 @@ static unsigned int bo_mapped_vm_bos(struct panthor_gem_object *bo, struct gpuvm
 }
 
 unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
-					   struct panthor_gem_vm_lru **single)
+					   struct panthor_gem_vm_lru **single, bool *any_va)
 {
 	struct panthor_vm *first = NULL;
 	struct gpuvm_bo *vm_bo;
 	unsigned int n = 0;
 
 	*single = NULL;
+	*any_va = false;
 	gpuvm_gem_lock(&bo->base);
 	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
 		if (u_list_empty(&vm_bo->vas))
+			continue;
+		*any_va = true;
+		if (gpuvm_bo_is_evicted(vm_bo))
 			continue;
 		if (!n++)
 			first = to_panthor_vm(vm_bo->vm);
@@ -1839,6 +1864,26 @@ static int vm_bo_unmap_all(struct panthor_vm *vm, struct gpuvm_bo *vm_bo)
 }
 
 #define EVICT_MAX_VMS 16u
+
+bool panthor_vm_bo_in_restoring_vm(struct panthor_gem_object *bo)
+{
+	struct panthor_vm *vm = restoring_vm;
+	struct gpuvm_bo *vm_bo;
+	bool found = false;
+
+	dma_resv_assert_held(panthor_gem_resv(bo));
+	if (!vm)
+		return false;
+	gpuvm_gem_lock(&bo->base);
+	gpuvm_gem_for_each_vm_bo(vm_bo, &bo->base) {
+		if (vm_bo->vm == &vm->base && !u_list_empty(&vm_bo->vas)) {
+			found = true;
+			break;
+		}
+	}
+	gpuvm_gem_unlock(&bo->base);
+	return found;
+}
 
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo)
 {
@@ -2390,6 +2435,12 @@ struct panthor_vm *panthor_vm_create(struct panthor_device *ptdev, bool for_mcu,
 		.oas = ptdev->pa_bits,
 		.pgsize_bitmap = PGTABLE_PGSIZE_4K_2M,
 		.coherent_walk = ptdev->coherent,
+		/*
+		 * Holes are expected here (a remap or unmap over VAs the shrinker
+		 * unmapped): panthor_vm_unmap_pages() skips them and reports any
+		 * other early stop itself, as map errors are reported by their callers.
+		 */
+		.no_warn = true,
 		.ops = &panthor_pgtable_ops,
 		.cookie = vm,
 	};
@@ -3311,10 +3362,19 @@ int panthor_vm_submit_lock(struct panthor_vm *vm, struct panthor_vm_submit *sub,
 
 	memset(sub, 0, sizeof(*sub));
 	sub->vm = vm;
+	/*
+	 * Count the submission as a job before restoring: the shrinker must not
+	 * evict what we restore before the jobs' own holds are taken (they are,
+	 * before panthor_vm_submit_unlock() drops this one).
+	 */
+	vm_jobs_add(vm, 1);
 	u_mutex_lock(&vm->restore_lock);
+	restoring_vm = vm;
 	ret = gpuvm_validate_evicted(&vm->base, vm);
+	restoring_vm = NULL;
 	if (ret) {
 		u_mutex_unlock(&vm->restore_lock);
+		vm_jobs_add(vm, -1);
 		return ret;
 	}
 	drm_exec_init(&sub->exec, DRM_EXEC_INTERRUPTIBLE_WAIT | DRM_EXEC_IGNORE_DUPLICATES, 0);
@@ -3348,6 +3408,7 @@ void panthor_vm_submit_unlock(struct panthor_vm_submit *sub)
 {
 	drm_exec_fini(&sub->exec);
 	u_mutex_unlock(&sub->vm->restore_lock);
+	vm_jobs_add(sub->vm, -1);
 	for (uint32_t i = 0; i < sub->nr_bos; i++)
 		panthor_gem_put(sub->bos[i]);
 	u_free(sub->bos);

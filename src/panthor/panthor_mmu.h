@@ -192,6 +192,29 @@ int panthor_vm_job_begin(struct panthor_vm *vm);
 void panthor_vm_job_end(struct panthor_vm *vm);
 
 /**
+ * panthor_vm_jobs_hold() - count a queued job on @vm, from the moment its
+ * fence is published (GROUP_SUBMIT) until it is freed: like a running job,
+ * it keeps the shrinker away from the VM's GPU mappings, so that what the
+ * submission restored stays mapped and the job's own start never has to
+ * reclaim memory on its fence-signalling path.
+ * @vm: the VM.
+ */
+void panthor_vm_jobs_hold(struct panthor_vm *vm);
+
+/** panthor_vm_jobs_release() - undo panthor_vm_jobs_hold(). @vm: the VM. */
+void panthor_vm_jobs_release(struct panthor_vm *vm);
+
+/**
+ * panthor_vm_bo_in_restoring_vm() - is @bo mapped in the VM whose evicted
+ * BOs the calling thread is restoring (a GROUP_SUBMIT or a job start)? The
+ * shrinker asks before it waits for a BO's fences: that VM holds a job count
+ * until the restore is over, so the BO's eviction would be refused after the
+ * wait anyway, and a job thread would be waiting for its own fence.
+ * @bo: the BO, its resv held.
+ * Return: true if so.
+ */
+bool panthor_vm_bo_in_restoring_vm(struct panthor_gem_object *bo);
+/**
  * panthor_vm_gpu_read() - a one-access job: read @len bytes at GPU VA @va of
  * @vm through the access port.
  * @vm: the VM.
@@ -601,14 +624,19 @@ phys_addr_t panthor_vm_lookup_pa(struct panthor_vm *vm, uint64_t va, unsigned in
 int panthor_vm_evict_bo_locked(struct panthor_gem_object *bo);
 
 /**
- * panthor_gem_mapped_vms_locked() - the VMs with a VA of @bo.
+ * panthor_gem_mapped_vms_locked() - the VMs that GPU-map @bo: those with a
+ * VA of it whose vm_bo is not evicted (reference shrinker.md §1.8: a CPU
+ * touch of an evicted BO makes it MMAPPED, not GPU-mapped).
  * @bo: the BO; its resv is held.
  * @single: when exactly one VM maps @bo, receives that VM's reclaim list
  *          with a user reference (the caller drops it with
  *          panthor_gem_vm_lru_put()); NULL otherwise.
+ * @any_va: set when some VM has a VA of @bo, evicted or not (eviction must
+ *          then go through the VMs: an aborted eviction may have left
+ *          pages mapped).
  * Return: the number of such VMs.
  */
 unsigned int panthor_gem_mapped_vms_locked(struct panthor_gem_object *bo,
-					   struct panthor_gem_vm_lru **single);
+					   struct panthor_gem_vm_lru **single, bool *any_va);
 
 #endif

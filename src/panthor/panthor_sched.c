@@ -24,12 +24,21 @@
  *      running GPU work, and never pulls pages from under it), the jobs are
  *      queued, and the SIGNAL syncobjs get the last fence for their point.
  *
+ * From publication until it is freed a job counts in its VM's jobs
+ * (panthor_vm_jobs_hold()): the shrinker leaves the GPU mappings of a VM
+ * with queued or running jobs alone (its waiting stage waits for their
+ * fences first), so what step 2 restored is still mapped when the job starts.
+ * Restoring on the queue thread instead would allocate on the job's
+ * fence-signalling path, and its reclaim would wait for fences that only
+ * the stuck queue threads can signal.
+ *
  * Execution: each queue has a thread (created with the group). For each job
  * it waits for the dependencies (in slices, so a destroyed group does not
  * keep waiting), takes a free hardware queue slot, runs the validate step
- * again and makes the VM active (panthor_vm_job_begin(): a BO evicted
- * between submission and now is swapped back in, and the VM's AS cannot be
- * stolen while the job runs), then enters the fence-signalling section:
+ * again and makes the VM active (panthor_vm_job_begin(): the validate finds
+ * nothing to do unless a BO was evicted from another VM's view and re-bound
+ * here meanwhile, and the VM's AS cannot be stolen while the job runs),
+ * then enters the fence-signalling section:
  * it programs the slot's STREAM_BASE, STREAM_SIZE, AS and CONFIG registers,
  * rings DOORBELL and sleeps until the JOB interrupt reports the slot's end
  * (DONE, FAULT/UNSUPPORTED, TIMEOUT, STOPPED) or the job timeout passes, in
@@ -64,6 +73,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dma/dma_fence.h"
 #include "dma/dma_fence_chain.h"
@@ -82,6 +92,10 @@
 
 /* How long a dependency wait sleeps before looking at the group again. */
 #define SCHED_DEP_SLICE_NS 10000000ll
+/* A GROUP_SUBMIT short of memory retries this many times at most... */
+#define SCHED_ENOMEM_RETRIES 50
+/* ...each after a job retired (waiting at most this long) or 1 ms. */
+#define SCHED_RETIRE_WAIT_NS 1000000000ull
 /* How long a STOP may take before the slot is given up as lost. */
 #define SCHED_STOP_WAIT_NS 2000000000ull
 
@@ -217,6 +231,7 @@ struct panthor_group_pool {
  * @latest_flush: recorded (the model has no caches to flush).
  * @fence: the job's fence (u_malloc'ed; initialised when armed).
  * @armed: @fence is initialised.
+ * @vm_held: the job counts in its VM's jobs (panthor_vm_jobs_hold()) until freed.
  * @deps: fences to wait for (references).
  * @nr_deps: entries of @deps.
  * @syncs: the job's syncs (copied).
@@ -231,6 +246,7 @@ struct panthor_job {
 	uint32_t latest_flush;
 	struct dma_fence *fence;
 	bool armed;
+	bool vm_held;
 	struct dma_fence **deps;
 	uint32_t nr_deps;
 	struct panthor_sync_op_args *syncs;
@@ -396,6 +412,8 @@ static void group_put(struct panthor_group *group)
 
 static void job_free(struct panthor_job *job)
 {
+	if (job->vm_held)
+		panthor_vm_jobs_release(job->group->vm);
 	for (uint32_t i = 0; i < job->nr_deps; i++)
 		dma_fence_put(job->deps[i]);
 	u_free(job->deps);
@@ -564,6 +582,8 @@ static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 	dma_fence_signal(fence);
 	dma_fence_end_signalling(cookie);
 	dma_fence_put(fence);
+	/* A submission short of memory may be waiting for GPU work to retire. */
+	panthor_waitqueue_wake_all(&sched->wq);
 }
 
 static bool queue_ready(void *arg)
@@ -782,6 +802,14 @@ static struct panthor_group *group_lookup(struct panthor_file *pfile, uint32_t h
 	return group;
 }
 
+/* A group whose handle is gone: cancel its jobs, join its threads, drop the pool's reference. */
+static void group_kill(struct panthor_group *group)
+{
+	__atomic_store_n(&group->destroyed, true, __ATOMIC_RELEASE);
+	group_stop_queues(group);
+	group_put(group);
+}
+
 int panthor_group_destroy(struct panthor_file *pfile, uint32_t handle)
 {
 	struct panthor_group_pool *pool = pfile->groups;
@@ -797,9 +825,7 @@ int panthor_group_destroy(struct panthor_file *pfile, uint32_t handle)
 		u_dbg(MOD, "GROUP_DESTROY: unknown group %u", handle);
 		return -EINVAL;
 	}
-	__atomic_store_n(&group->destroyed, true, __ATOMIC_RELEASE);
-	group_stop_queues(group);
-	group_put(group);
+	group_kill(group);
 	return 0;
 }
 
@@ -865,8 +891,16 @@ void panthor_group_pool_destroy(struct panthor_file *pfile)
 
 	if (!pool)
 		return;
-	for (uint32_t id = 1; id <= PANTHOR_MAX_GROUPS_PER_FILE; id++)
-		panthor_group_destroy(pfile, id);
+	for (uint32_t id = 0; id < PANTHOR_MAX_GROUPS_PER_FILE; id++) {
+		struct panthor_group *group;
+
+		u_mutex_lock(&pool->lock);
+		group = pool->groups[id];
+		pool->groups[id] = NULL;
+		u_mutex_unlock(&pool->lock);
+		if (group)
+			group_kill(group);
+	}
 	u_mutex_fini(&pool->lock);
 	u_free(pool);
 	pfile->groups = NULL;
@@ -993,6 +1027,61 @@ static void submit_fini(struct sched_submit *ctx)
 	u_free(ctx->jobs);
 }
 
+/* The checks of one job before its syncs; Return: 0 and the group (a reference), or -EINVAL. */
+static int job_check(struct panthor_file *pfile, uint32_t handle,
+		     const struct panthor_queue_submit_args *args, struct panthor_group **out)
+{
+	struct panthor_group *group;
+
+	if (args->pad) {
+		u_dbg(MOD, "GROUP_SUBMIT: non-zero pad");
+		return -EINVAL;
+	}
+	if ((args->stream_size == 0) != (args->stream_addr == 0)) {
+		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx with size %u",
+		      (unsigned long long)args->stream_addr, args->stream_size);
+		return -EINVAL;
+	}
+	if ((args->stream_addr & 63) || (args->stream_size & 7)) {
+		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx not 64-byte aligned or size %u "
+		      "not a multiple of 8", (unsigned long long)args->stream_addr, args->stream_size);
+		return -EINVAL;
+	}
+	if (args->latest_flush & 0x7f000000u) {
+		u_dbg(MOD, "GROUP_SUBMIT: latest_flush 0x%x has bits 24..30 set", args->latest_flush);
+		return -EINVAL;
+	}
+	group = group_lookup(pfile, handle);
+	if (!group) {
+		u_dbg(MOD, "GROUP_SUBMIT: unknown group %u", handle);
+		return -EINVAL;
+	}
+	if (!group_can_run(group)) {
+		u_dbg(MOD, "GROUP_SUBMIT: group %u cannot run (timed out, faulted or destroyed)",
+		      handle);
+		group_put(group);
+		return -EINVAL;
+	}
+	if (args->queue_index >= group->queue_count) {
+		u_dbg(MOD, "GROUP_SUBMIT: queue %u of %u", args->queue_index, group->queue_count);
+		group_put(group);
+		return -EINVAL;
+	}
+	*out = group;
+	return 0;
+}
+
+int panthor_group_submit_check(struct panthor_file *pfile, uint32_t handle,
+			       const struct panthor_queue_submit_args *job)
+{
+	struct panthor_group *group;
+	int ret = job_check(pfile, handle, job, &group);
+
+	if (!ret)
+		group_put(group);
+	return ret;
+}
+
 static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handle,
 				      const struct panthor_queue_submit_args *args)
 {
@@ -1001,40 +1090,9 @@ static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handl
 	uint32_t waits = 0;
 	int ret;
 
-	if (args->pad) {
-		u_dbg(MOD, "GROUP_SUBMIT: non-zero pad");
-		return ERR_PTR(-EINVAL);
-	}
-	if ((args->stream_size == 0) != (args->stream_addr == 0)) {
-		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx with size %u",
-		      (unsigned long long)args->stream_addr, args->stream_size);
-		return ERR_PTR(-EINVAL);
-	}
-	if ((args->stream_addr & 63) || (args->stream_size & 7)) {
-		u_dbg(MOD, "GROUP_SUBMIT: stream address 0x%llx not 64-byte aligned or size %u "
-		      "not a multiple of 8", (unsigned long long)args->stream_addr, args->stream_size);
-		return ERR_PTR(-EINVAL);
-	}
-	if (args->latest_flush & 0x7f000000u) {
-		u_dbg(MOD, "GROUP_SUBMIT: latest_flush 0x%x has bits 24..30 set", args->latest_flush);
-		return ERR_PTR(-EINVAL);
-	}
-	group = group_lookup(pfile, handle);
-	if (!group) {
-		u_dbg(MOD, "GROUP_SUBMIT: unknown group %u", handle);
-		return ERR_PTR(-EINVAL);
-	}
-	if (!group_can_run(group)) {
-		u_dbg(MOD, "GROUP_SUBMIT: group %u cannot run (timed out, faulted or destroyed)",
-		      handle);
-		group_put(group);
-		return ERR_PTR(-EINVAL);
-	}
-	if (args->queue_index >= group->queue_count) {
-		u_dbg(MOD, "GROUP_SUBMIT: queue %u of %u", args->queue_index, group->queue_count);
-		group_put(group);
-		return ERR_PTR(-EINVAL);
-	}
+	ret = job_check(pfile, handle, args, &group);
+	if (ret)
+		return ERR_PTR(ret);
 	for (uint32_t i = 0; i < args->syncs_count; i++) {
 		ret = check_sync_op(&args->syncs[i]);
 		if (ret) {
@@ -1158,6 +1216,35 @@ static bool job_push(struct panthor_job *job)
 	return true;
 }
 
+static uint64_t sched_retired(struct panthor_sched *sched)
+{
+	return __atomic_load_n(&sched->stats.jobs_done, __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&sched->stats.jobs_failed, __ATOMIC_ACQUIRE);
+}
+
+struct retire_wait {
+	struct panthor_sched *sched;
+	uint64_t retired;
+};
+
+static bool job_retired(void *arg)
+{
+	struct retire_wait *w = arg;
+
+	return sched_retired(w->sched) != w->retired;
+}
+
+/* Wait (bounded) for one job of the device to retire; Return: false if none is in flight or none did. */
+static bool sched_wait_retire(struct panthor_sched *sched)
+{
+	struct retire_wait w = { sched, sched_retired(sched) };
+
+	if (__atomic_load_n(&sched->stats.jobs_submitted, __ATOMIC_ACQUIRE) <= w.retired)
+		return false;
+	return panthor_waitqueue_wait(&sched->wq, job_retired, &w,
+				      panthor_now_ns() + SCHED_RETIRE_WAIT_NS);
+}
+
 int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 			 const struct panthor_queue_submit_args *jobs, uint32_t count)
 {
@@ -1192,8 +1279,24 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 	/* 2. Restore evicted BOs, lock the VM resv and the external BOs'. */
 	vm = ctx.jobs[0]->group->vm;
 	ret = panthor_vm_submit_lock(vm, &sub, count);
-	if (ret)
+	/*
+	 * Not enough memory to restore the VM: other jobs may hold theirs
+	 * resident, or the shrinker's trylocks met another client's bind in
+	 * progress. Wait for a job to retire (or 1 ms when none is in flight)
+	 * and try again, a bounded number of times, as direct reclaim retries
+	 * and waits for GPU work in the kernel before giving up.
+	 */
+	for (int tries = 0; ret == -ENOMEM && tries < SCHED_ENOMEM_RETRIES; tries++) {
+		if (!sched_wait_retire(sched))
+			usleep(1000);
+		ret = panthor_vm_submit_lock(vm, &sub, count);
+	}
+	if (ret) {
+		u_warn(MOD, "GROUP_SUBMIT: cannot restore and lock the VM's BOs: %d (%llu jobs in flight)",
+		       ret, (unsigned long long)(__atomic_load_n(&sched->stats.jobs_submitted,
+							       __ATOMIC_ACQUIRE) - sched_retired(sched)));
 		goto out;
+	}
 
 	/* 3. Dependencies, then arm each job and point its signals at its fence. */
 	for (uint32_t i = 0; i < ctx.nr_jobs && !ret; i++) {
@@ -1211,6 +1314,9 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 	/* 4. Nothing can fail now: publish the fences, queue the jobs in order. */
 	for (uint32_t i = 0; i < ctx.nr_jobs; i++) {
 		panthor_vm_submit_add_fence(&sub, ctx.jobs[i]->fence);
+		/* What step 2 restored stays mapped until the job is done. */
+		panthor_vm_jobs_hold(vm);
+		ctx.jobs[i]->vm_held = true;
 		stat_inc(&sched->stats.jobs_submitted);
 		if (job_push(ctx.jobs[i]))
 			ctx.jobs[i] = NULL;	/* the queue thread owns it now */

@@ -178,6 +178,18 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 			 const struct panthor_queue_submit_args *jobs, uint32_t count);
 
 /**
+ * panthor_group_submit_check() - the checks GROUP_SUBMIT makes of one job
+ * before it looks at the job's syncs (the ioctl layer calls it before
+ * copying them, to answer in the kernel's order).
+ * @pfile: the file.
+ * @handle: the group.
+ * @job: the job (@job->syncs is not read).
+ * Return: 0, or -EINVAL as panthor_group_submit() would for this job.
+ */
+int panthor_group_submit_check(struct panthor_file *pfile, uint32_t handle,
+			       const struct panthor_queue_submit_args *job);
+
+/**
  * panthor_group_wait_idle() - wait until every job queued on the group so
  * far has signalled (tests).
  * @pfile: the file.

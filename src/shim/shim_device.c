@@ -198,6 +198,34 @@ void shim_device_init(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/*
+ * For `pantomime run`: PANTOMIME_REPORT_FILE names a file that gets the
+ * statistics view (one "name value" per line); PANTOMIME_DUMP lists views
+ * (gems, vms, pgtables, comma-separated) printed to stderr.
+ */
+static void shim_exit_files(struct pantomime_device *dev)
+{
+	const char *path = getenv("PANTOMIME_REPORT_FILE");
+	const char *views = getenv("PANTOMIME_DUMP");
+
+	if (views) {
+		if (strstr(views, "gems"))
+			pantomime_dump(dev, PANTOMIME_VIEW_GEMS, stderr);
+		if (strstr(views, "vms"))
+			pantomime_dump(dev, PANTOMIME_VIEW_VMS, stderr);
+		if (strstr(views, "pgtables"))
+			pantomime_dump(dev, PANTOMIME_VIEW_PGTABLES, stderr);
+	}
+	if (path && *path) {
+		FILE *f = fopen(path, "w");
+
+		if (f) {
+			pantomime_dump(dev, PANTOMIME_VIEW_STATS, f);
+			fclose(f);
+		}
+	}
+}
+
 __attribute__((destructor)) static void shim_exit_report(void)
 {
 	struct pantomime_device *dev = __atomic_load_n(&shim_dev, __ATOMIC_ACQUIRE);
@@ -211,6 +239,7 @@ __attribute__((destructor)) static void shim_exit_report(void)
 	if (!dev)
 		return;
 	pantomime_get_stats(dev, &st);
+	shim_exit_files(dev);
 	if (report_at_exit || st.checker_violations) {
 		fprintf(stderr, "pantomime: report at exit (pid %d)\n", (int)getpid());
 		pantomime_dump(dev, PANTOMIME_VIEW_STATS, stderr);

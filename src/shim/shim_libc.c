@@ -381,6 +381,21 @@ static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t),
 			shim_file_put(sf);
 			return p;
 		}
+		/* A dma-buf pantomime exported: its buffer, as the BO's mmap. */
+		if (unlikely(pantomime_fd_is_ours(fd))) {
+			int err = pantomime_fd_mmap(fd, len, prot, flags, (uint64_t)off, &p);
+
+			if (!err) {
+				err = shim_maps_add(p, len);
+				if (err)
+					pantomime_munmap(p, len);
+			}
+			if (err) {
+				errno = -err;
+				return MAP_FAILED;
+			}
+			return p;
+		}
 	}
 	if ((flags & MAP_FIXED) && shim_maps_any() && !shim__forked)
 		shim_maps_unmap(addr, len, false);

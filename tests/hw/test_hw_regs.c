@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "t_harness.h"
 #include "hw_test.h"
@@ -240,6 +241,38 @@ T_TEST(flush_irq, "hw/gpu/flush-cache-completes")
 	T_ASSERT_EQ_U64(rd(dev, HW_GPU_INT_RAWSTAT), 0);
 	T_ASSERT_EQ_U64(rd(dev, HW_GPU_INT_STAT), 0);
 	ht_expect_clean(dev);
+	ht_fini(&t);
+}
+
+T_TEST(flush_id_page, "hw/gpu/flush-id-page-follows-the-register")
+{
+	struct ht t;
+	struct hw_device *dev;
+	volatile uint32_t *page;
+	int fd;
+
+	ht_init(&t, NULL);
+	dev = t.dev;
+	wr(dev, HW_GPU_CMD, HW_GPU_FLUSH_CACHES(HW_CACHE_CLEAN, 0, 0));
+	while (rd(dev, HW_LATEST_FLUSH_ID) != 1)
+		;
+	/* Created late, it starts with the register's current value. */
+	fd = hw_flush_id_page_fd(dev);
+	T_ASSERT_GE_INT(fd, 0);
+	T_ASSERT_EQ_INT(hw_flush_id_page_fd(dev), fd);
+	page = mmap(NULL, HW_FLUSH_ID_PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	T_ASSERT(page != MAP_FAILED);
+	T_ASSERT_EQ_INT(page[0], 1);
+	T_ASSERT_EQ_INT(page[1], 0);
+	/* GPU_CMD flushes and AS FLUSH_MEM move it on, as the register. */
+	wr(dev, HW_GPU_CMD, HW_GPU_FLUSH_CACHES(HW_CACHE_CLEAN | HW_CACHE_INV, 0, 0));
+	while (rd(dev, HW_LATEST_FLUSH_ID) != 2)
+		;
+	T_ASSERT_EQ_INT(__atomic_load_n(&page[0], __ATOMIC_ACQUIRE), 2);
+	ht_as_cmd(dev, 1, HW_AS_COMMAND_FLUSH_MEM);
+	T_ASSERT_EQ_INT(rd(dev, HW_LATEST_FLUSH_ID), 3);
+	T_ASSERT_EQ_INT(__atomic_load_n(&page[0], __ATOMIC_ACQUIRE), 3);
+	munmap((void *)page, HW_FLUSH_ID_PAGE_SIZE);
 	ht_fini(&t);
 }
 

@@ -135,13 +135,29 @@ T_TEST(mmap_states, "gem/cpu/mmap-states")
 	T_ASSERT_EQ_INT(mmap_count(bo), 1);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_MMAPPED);
 
-	/* Partial munmap: those pages are gone for good (the handler refuses them). */
-	T_ASSERT_OK(panthor_gem_munmap_range(m, 1, 1));
+	/* Partial munmap: those pages are gone for good (the handler refuses them)... */
+	T_ASSERT_EQ_INT(panthor_gem_munmap_range(m, 1, 1), 1);
+	T_ASSERT_EQ_INT(panthor_gem_munmap_range(m, 1, 2), 1);	/* page 1 counted once */
 	T_ASSERT_ERRNO(mm_cpumap_handle_fault(m->map, (uint8_t *)w + 4096, true), EFAULT);
 	T_ASSERT_ERRNO(panthor_gem_munmap_range(m, 512, 1), EINVAL);
+	/* ...and really unmapped: what the user maps there survives evictions and munmap. */
+	{
+		uint64_t *mine = mmap((uint8_t *)w + 4096, 4096, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		T_ASSERT_EQ_PTR(mine, (uint8_t *)w + 4096);
+		mine[3] = 0x7777;
+		T_ASSERT_EQ_U64(w[0], pt_word(5, 0));
+		T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, false), 512);
+		T_ASSERT_EQ_U64(mine[3], 0x7777);
+		T_ASSERT_EQ_U64(w[2048], pt_word(5, 2048 * 8));	/* page 4 */
+		T_ASSERT_OK(mm_cpumap_validate(m->map));
+		panthor_gem_munmap(m);
+		T_ASSERT_EQ_U64(mine[3], 0x7777);
+		munmap(mine, 4096);
+	}
 
 	/* Last munmap: back to UNUSED. */
-	panthor_gem_munmap(m);
 	T_ASSERT_EQ_INT(mmap_count(bo), 0);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNUSED);
 	panthor_gem_put(bo);
@@ -192,7 +208,7 @@ T_TEST(direct_handler, "gem/cpu/direct-handler")
 	T_ASSERT_ERRNO(panthor_gem_cpu_fault(m, 776, true, &run), EFAULT);
 
 	/* A partial munmap splits runs and refuses its pages. */
-	T_ASSERT_OK(panthor_gem_munmap_range(m, 400, 2));
+	T_ASSERT_EQ_INT(panthor_gem_munmap_range(m, 400, 2), 2);
 	T_ASSERT_OK(panthor_gem_cpu_fault(m, 300, false, &run));
 	T_ASSERT_EQ_U64(run.first, 256);
 	T_ASSERT_EQ_U64(run.npages, 400 - 256);
@@ -305,7 +321,7 @@ T_TEST(no_uffd, "gem/cpu/no-uffd-fallback")
 	T_ASSERT_OK(panthor_gem_cpu_access(bo, 8000, &v, 8, false));
 	T_ASSERT_EQ_U64(v, 77);
 	/* A partial munmap protects the pages instead. */
-	T_ASSERT_OK(panthor_gem_munmap_range(m, 3, 1));
+	T_ASSERT_EQ_INT(panthor_gem_munmap_range(m, 3, 1), 1);
 	panthor_gem_munmap(m);
 	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_UNUSED);
 	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 4096, true), 512);
@@ -431,7 +447,14 @@ T_TEST(gems_table, "gem/debug/gems-table")
 	T_ASSERT_NOT_NULL(f);
 	panthor_gem_dump(t.ptdev, collect_line, f);
 	fclose(f);
-	t_note("%s", text);
+	{
+		char *copy = strdup(text), *save = NULL;
+
+		T_ASSERT_NOT_NULL(copy);
+		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			t_note("%s", l);
+		free(copy);
+	}
 	T_ASSERT(strstr(text, "created-by") && strstr(text, "refcount") &&
 		 strstr(text, "evictions") && strstr(text, "resident-size") &&
 		 strstr(text, "file-offset") && strstr(text, "label"));
@@ -933,5 +956,43 @@ T_TEST(map_wc, "gem/uapi/should-map-wc")
 	t.ptdev->coherent = false;
 	panthor_gem_put(wb);
 	panthor_gem_put(wc);
+	pt_fini(&t);
+}
+
+/* A CPU fault brings an evicted GPU-mapped BO back as MMAPPED (its vm_bo stays evicted). */
+T_TEST(cpu_after_gpu_evict, "gem/reclaim/cpu-fault-after-gpu-eviction")
+{
+	struct pt_config cfg = { .memory = 64 * MiB, .swap = 64 * MiB };
+	struct panthor_gem_object *bo;
+	struct panthor_gem_cpumap *m;
+	struct pt t;
+	uint32_t vm, h;
+
+	need_uffd();
+	pt_init(&t, &cfg);
+	vm = pt_vm_create(&t);
+	h = pt_bo_create(&t, 2 * MiB, 0);
+	pt_bo_fill(&t, h, 4);
+	T_ASSERT_OK(pt_map(&t, vm, h, 0, VA_BASE, 2 * MiB));
+	bo = pt_bo(&t, h);
+	m = map_bo(bo, 0, 2 * MiB);
+	T_ASSERT_EQ_U64(words(m)[9], pt_word(4, 72));
+	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, true), 512);
+
+	T_ASSERT_EQ_U64(words(m)[10], pt_word(4, 80));	/* the CPU fault swaps in */
+	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_MMAPPED);
+	/* Cheap again: a non-blocking scan evicts it (the GPU side is unmapped already). */
+	T_ASSERT_EQ_INT(panthor_gem_shrink(t.ptdev, 512, false), 512);
+	T_ASSERT(panthor_gem_is_evicted(bo));
+	pt_validate(&t, vm);
+	/* A job brings it back and maps it again. */
+	pt_expect_word(&t, vm, VA_BASE + 88, pt_word(4, 88));
+	T_ASSERT_EQ_INT(state_of(bo), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
+	T_ASSERT_EQ_U64(words(m)[11], pt_word(4, 88));
+	pt_validate(&t, vm);
+	panthor_gem_munmap(m);
+	panthor_gem_put(bo);
+	pt_expect_no_violation(&t);
 	pt_fini(&t);
 }

@@ -105,8 +105,10 @@ T_TEST(states, "gem/reclaim/state-transitions")
 	/* A job on vm1 swaps it in and maps it again; vm2's VA follows on its job. */
 	pt_expect_word(&t, vm1, VA_BASE + 4096, pt_word(7, 4096));
 	T_ASSERT(!evicted(&t, bo));
-	T_ASSERT_EQ_INT(state_of(&t, bo), PANTHOR_GEM_GPU_MAPPED_SHARED);
+	/* vm2's vm_bo is still evicted: only vm1 maps it (shrinker.md §1.8). */
+	T_ASSERT_EQ_INT(state_of(&t, bo), PANTHOR_GEM_GPU_MAPPED_SINGLE_VM);
 	pt_expect_word(&t, vm2, VA_BASE + 2 * MiB - 8, pt_word(7, 2 * MiB - 8));
+	T_ASSERT_EQ_INT(state_of(&t, bo), PANTHOR_GEM_GPU_MAPPED_SHARED);
 	pt_validate(&t, vm1);
 	pt_validate(&t, vm2);
 

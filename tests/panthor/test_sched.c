@@ -228,6 +228,12 @@ T_TEST(fault, "sched/fault-marks-group-fatal-later-submit-einval")
 	T_ASSERT(fatal & 2u);
 	size = put_store_stream(&s, 0x100, 0, 5);
 	T_ASSERT_ERRNO(submit1(&s, 0, VA_CODE + 0x100, size, NULL, 0), EINVAL);
+	/* A new group on the same VM runs: its job re-enables the faulted AS. */
+	s.group = group_create_n(&s.t, s.vm, 1);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE + 0x100, size, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT_EQ_U64(bo_read64(&s.t, s.data, 0) & 0xffffffffu, 5);
+	T_ASSERT_EQ_INT(group_state(&s, NULL), 0);
 	pt_fini_ex(&s.t, true);
 }
 

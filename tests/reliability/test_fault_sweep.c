@@ -17,7 +17,7 @@
  *    usable: panthor declares a VM unusable only when a bind job fails while
  *    it runs, and every allocation of an async bind happens at ioctl time.
  *
- * A new path (group submit, dma-buf, syncobj fds) is one more row.
+ * A new path (dma-buf, syncobj fds) is one more row.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -933,6 +933,67 @@ static int heap_run(struct sctx *c)
  *           failure (the ops a multi-op bind completed before the failing
  *           one); may be NULL.
  */
+/* GROUP_SUBMIT of a stream that stores a word, signalling a syncobj (a group made in setup). */
+#define GROUP_VA (512 * MiB)
+
+static int group_submit_run(struct sctx *c)
+{
+	struct drm_panthor_sync_op sig = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+		.handle = c->syncobj,
+	};
+	struct drm_panthor_queue_submit qs = {
+		.stream_size = 24, .stream_addr = GROUP_VA,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_panthor_group_submit gs = {
+		.group_handle = c->made,
+		.queue_submits = { .stride = sizeof(qs), .count = 1, .array = (uintptr_t)&qs },
+	};
+	uint64_t v = 0;
+	int err;
+
+	err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
+	if (err)
+		return err;
+	T_ASSERT_OK(wait_syncobj(c, c->syncobj));
+	T_ASSERT_OK(rel_gpu_read(&c->w, A, c->vm, GROUP_VA + 0x800, &v));
+	T_ASSERT_EQ_U64(v, 0x5eedull);
+	return 0;
+}
+
+static void group_submit_undo(struct sctx *c)
+{
+	reset_syncobj(c, c->syncobj);
+}
+
+static void group_submit_setup(struct sctx *c)
+{
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create gc = {
+		.queues = { .stride = sizeof(qc), .count = 1, .array = (uintptr_t)&qc },
+	};
+	/* MOVE48 d0 = GROUP_VA + 0x800; MOVE32 r2 = 0x5eed; STORE_MULTIPLE r2 -> [d0]. */
+	const uint64_t insn[] = {
+		(0x01ull << 56) | (GROUP_VA + 0x800),
+		(0x02ull << 56) | (2ull << 48) | 0x5eed,
+		(0x15ull << 56) | (2ull << 48) | (1ull << 16),
+	};
+
+	c->vm = rel_vm_create(&c->w, A);
+	c->bo = rel_bo_create(&c->w, A, 4096, 0, 0);
+	T_ASSERT_OK(rel_bind(&c->w, A, c->vm, MAP, c->bo, 0, GROUP_VA, 4096, false, 0));
+	for (unsigned int i = 0; i < 3; i++)
+		T_ASSERT_OK(rel_gpu_write(&c->w, A, c->vm, GROUP_VA + 8 * i, insn[i]));
+	gc.vm_id = c->vm;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc));
+	c->made = gc.group_handle;
+	c->syncobj = new_syncobj(c);
+	/* A first job, so that the queue and the resvs already hold a job fence. */
+	T_ASSERT_OK(group_submit_run(c));
+	group_submit_undo(c);
+}
+
 struct sweep {
 	const char *name;
 	void (*setup)(struct sctx *c);
@@ -967,6 +1028,8 @@ static const struct sweep sweeps[] = {
 	{ "reliability/sweep/restore", restore_setup, restore_run, restore_undo, NULL, 64 * MiB,
 	  restore_cleanup },
 	{ "reliability/sweep/syncobj", syncobj_setup, syncobj_run, NULL, NULL, 0, NULL },
+	{ "reliability/sweep/group-submit", group_submit_setup, group_submit_run, group_submit_undo,
+	  NULL, 0, NULL },
 	{ "reliability/sweep/file-open-use-close", NULL, file_run, NULL, NULL, 0, NULL },
 	{ "reliability/sweep/group-create-submit-destroy", group_setup, group_run, group_undo, NULL,
 	  0, NULL },

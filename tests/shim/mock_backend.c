@@ -438,6 +438,11 @@ bool pantomime_fd_is_ours(int fd)
 	return false;
 }
 
+int pantomime_fd_mmap(int fd, size_t len, int prot, int flags, uint64_t offset, void **out)
+{
+	return -ENODEV;
+}
+
 int pantomime_dump(struct pantomime_device *dev, enum pantomime_view view, FILE *out)
 {
 	pthread_mutex_lock(&dev->lock);

@@ -180,7 +180,6 @@ T_TEST(foreign, "gem/dmabuf/foreign-import")
 	T_ASSERT_EQ_INT(extra_flags(&b, hb), DRM_PANTHOR_BO_IS_IMPORTED);
 	T_ASSERT_OK(import(&b, dup_fd, &hb2));
 	T_ASSERT_EQ_INT(hb2, hb);			/* imported once per file */
-	close(dup_fd);
 
 	/* The importer sees the exporter's frames, both ways. */
 	pb = map(&b, hb, 2 * MiB);
@@ -188,6 +187,45 @@ T_TEST(foreign, "gem/dmabuf/foreign-import")
 		T_ASSERT_EQ_U64(pb[i * 512], 0xa000 + (uint64_t)i);
 	pb[7] = 0xbbbb;
 	T_ASSERT_EQ_U64(pa[7], 0xbbbb);
+
+	/* mmap of the descriptor itself shows the buffer too. */
+	{
+		uint64_t *pf = NULL;
+		void *bad;
+
+		T_ASSERT_OK(pantomime_fd_mmap(dup_fd, 2 * MiB, PROT_READ, MAP_SHARED, 0,
+					      (void **)&pf));
+		T_ASSERT_EQ_U64(pf[7], 0xbbbb);
+		T_ASSERT_OK(pantomime_munmap(pf, 2 * MiB));
+		T_ASSERT_ERRNO(pantomime_fd_mmap(dup_fd, 4096, PROT_READ, MAP_PRIVATE, 0, &bad),
+			       EINVAL);
+		T_ASSERT_ERRNO(pantomime_fd_mmap(dup_fd, 4096, PROT_READ, MAP_SHARED, 2 * MiB,
+						 &bad), EINVAL);
+		T_ASSERT_ERRNO(pantomime_fd_mmap(0, 4096, PROT_READ, MAP_SHARED, 0, &bad), ENODEV);
+	}
+	close(dup_fd);
+
+	/* The importer can bind it in a VM of its own device; the checker stays silent. */
+	{
+		struct drm_panthor_vm_create vc = { 0 };
+		struct drm_panthor_vm_bind_op op = {
+			.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, .bo_handle = hb,
+			.va = 1ull << 24, .size = 2 * MiB,
+		};
+		struct drm_panthor_vm_bind vb = {
+			.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+		};
+		struct pantomime_stats st;
+
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
+		vb.vm_id = vc.id;
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_BIND, &vb));
+		op.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
+		op.bo_handle = 0;
+		T_ASSERT_OK(pantomime_ioctl(b.file, DRM_IOCTL_PANTHOR_VM_BIND, &vb));
+		pantomime_get_stats(b.dev, &st);
+		T_ASSERT_EQ_INT(st.checker_violations, 0);
+	}
 
 	/* BO_SYNC refuses an import. */
 	{
@@ -390,6 +428,20 @@ T_TEST(bo_rules, "gem/uapi/bo-create-zeroed-offsets-label")
 		pantomime_file_close(f2);
 	}
 
+	/* Partial munmaps count each page once; the mapping goes with its last page. */
+	{
+		uint8_t *q = (uint8_t *)map(&a, h1, 3 * 4096);
+
+		q[0] = 1;
+		T_ASSERT_OK(pantomime_munmap(q + 4096, 4096));
+		T_ASSERT_OK(pantomime_munmap(q + 4096, 2 * 4096));	/* page 1 again, and 2 */
+		T_ASSERT(pantomime_is_mapping(q, 4096));
+		T_ASSERT_EQ_INT(q[0], 1);
+		T_ASSERT_OK(pantomime_munmap(q, 4096));
+		T_ASSERT(!pantomime_is_mapping(q, 3 * 4096));
+		T_ASSERT_ERRNO(pantomime_munmap(q, 4096), EINVAL);
+	}
+
 	/* The label limit: 4095 characters and the NUL fit. */
 	memset(label, 'x', sizeof(label) - 1);
 	l.handle = h1;
@@ -399,4 +451,22 @@ T_TEST(bo_rules, "gem/uapi/bo-create-zeroed-offsets-label")
 	T_ASSERT_OK(pantomime_ioctl(a.file, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &l));
 	side_close(&a);
 	T_ASSERT_EQ_INT(dma_buf_gc() + dma_buf_count(), 0);
+}
+
+/* A device destroyed while a descriptor of its BO is still open: no crash, no leak. */
+T_TEST(revoked_on_destroy, "gem/dmabuf/device-destroyed-with-open-descriptor")
+{
+	struct side a, b;
+	uint32_t h, hb;
+	int fd;
+
+	side_open(&a);
+	side_open(&b);
+	h = bo_create(&a, 4096, 0);
+	T_ASSERT_OK(export(&a, h, DRM_CLOEXEC, &fd));
+	side_close(&a);
+	T_ASSERT(!pantomime_fd_is_ours(fd));
+	T_ASSERT_ERRNO(import(&b, fd, &hb), EINVAL);
+	close(fd);
+	side_close(&b);
 }

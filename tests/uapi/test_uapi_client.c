@@ -1646,3 +1646,121 @@ T_TEST(gpu_view, "uapi/client/gpu-sees-huge-page-holes-and-sparse-replacements")
 	cl_close(fd);
 	cl_end();
 }
+
+struct fd_worker {
+	int fa, fb;
+	int errors;
+};
+
+/* Export, dup, import into the other file, signal there, wait here, close: many times. */
+static void *fd_worker_main(void *arg)
+{
+	struct fd_worker *w = arg;
+
+	for (int i = 0; i < 200; i++) {
+		struct drm_syncobj_create c = { 0 };
+		struct drm_syncobj_handle ex = { 0 }, im = { 0 };
+		struct drm_syncobj_wait wt = { .count_handles = 1 };
+		struct drm_syncobj_array sig = { .count_handles = 1 };
+		int dupfd;
+
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_CREATE, &c)) {
+			w->errors++;
+			continue;
+		}
+		ex.handle = c.handle;
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &ex)) {
+			w->errors++;
+			continue;
+		}
+		dupfd = dup(ex.fd);
+		close(ex.fd);
+		im.fd = dupfd;
+		if (cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &im))
+			w->errors++;
+		close(dupfd);
+		sig.handles = (uintptr_t)&im.handle;
+		if (cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_SIGNAL, &sig))
+			w->errors++;
+		wt.handles = (uintptr_t)&c.handle;
+		if (cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_WAIT, &wt))
+			w->errors++;
+		cl_ioctl(w->fb, DRM_IOCTL_SYNCOBJ_DESTROY,
+			 &(struct drm_syncobj_destroy){ .handle = im.handle });
+		cl_ioctl(w->fa, DRM_IOCTL_SYNCOBJ_DESTROY,
+			 &(struct drm_syncobj_destroy){ .handle = c.handle });
+	}
+	return NULL;
+}
+
+T_TEST(fd_threads, "uapi/client/syncobj-fds-from-four-threads")
+{
+	struct fd_worker w[4];
+	pthread_t th[4];
+	int fa, fb;
+
+	cl_begin();
+	fa = cl_open("/dev/dri/renderD128");
+	fb = cl_open("/dev/dri/renderD128");
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct fd_worker){ .fa = i & 1 ? fb : fa, .fb = i & 1 ? fa : fb };
+		T_ASSERT_EQ_INT(pthread_create(&th[i], NULL, fd_worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		T_ASSERT_EQ_INT(pthread_join(th[i], NULL), 0);
+		T_ASSERT_EQ_INT(w[i].errors, 0);
+	}
+	cl_close(fb);
+	cl_close(fa);
+	cl_end();
+}
+
+T_TEST(sync_only, "uapi/client/vm-bind-sync-only-ops")
+{
+	const uint32_t SYNC_ONLY = DRM_PANTHOR_VM_BIND_OP_TYPE_SYNC_ONLY;
+	struct drm_panthor_sync_op s = {
+		.flags = DRM_PANTHOR_SYNC_OP_SIGNAL | DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ,
+	};
+	struct drm_panthor_vm_bind_op op = {
+		.flags = SYNC_ONLY,
+		.syncs = { .stride = sizeof(s), .count = 1, .array = (uintptr_t)&s },
+	};
+	struct drm_panthor_vm_bind b = {
+		.flags = DRM_PANTHOR_VM_BIND_ASYNC,
+		.ops = { .stride = sizeof(op), .count = 1, .array = (uintptr_t)&op },
+	};
+	int fd;
+
+	cl_begin();
+	fd = cl_open("/dev/dri/renderD128");
+	b.vm_id = vm_create(fd);
+	s.handle = syncobj_create(fd, 0);
+	/* A SYNC_ONLY op just signals, once the VM's earlier binds are done. */
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b));
+	T_ASSERT_OK(syncobj_wait(fd, &s.handle, 1, 0, now_ns() + 20ll * 1000000000ll, NULL));
+	/* It takes no BO, offset, VA, size or flags, and needs a sync. */
+	op.va = MiB;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.va = 0;
+	op.size = 4096;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.size = 0;
+	op.bo_handle = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.bo_handle = 0;
+	op.flags = SYNC_ONLY | DRM_PANTHOR_VM_BIND_OP_MAP_READONLY;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	op.flags = SYNC_ONLY;
+	op.syncs.count = 0;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	/*
+	 * Synchronously: syncs are refused before anything else, then a size
+	 * of 0 is a no-op whatever the type (the kernel's sync path).
+	 */
+	b.flags = 0;
+	T_ASSERT_OK(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b));
+	op.syncs.count = 1;
+	T_ASSERT_ERRNO(cl_ioctl(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), EINVAL);
+	cl_close(fd);
+	cl_end();
+}

@@ -7,13 +7,14 @@
  * GROUP_CREATE / SUBMIT / DESTROY / GET_STATE.
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <drm.h>
 
@@ -32,6 +33,28 @@
 
 #define VA_CODE (1ull << 20)
 #define VA_DATA (2ull << 20)
+
+/*
+ * Set or clear CAP_SYS_NICE in this thread's effective set; Return: whether
+ * it was effective before (nothing changes when it is not permitted).
+ */
+static bool set_cap_sys_nice(bool on)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	bool was;
+
+	T_ASSERT_EQ_INT(syscall(SYS_capget, &hdr, d), 0);
+	was = d[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE);
+	if (!(d[CAP_TO_INDEX(CAP_SYS_NICE)].permitted & CAP_TO_MASK(CAP_SYS_NICE)))
+		return was;
+	if (on)
+		d[CAP_TO_INDEX(CAP_SYS_NICE)].effective |= CAP_TO_MASK(CAP_SYS_NICE);
+	else
+		d[CAP_TO_INDEX(CAP_SYS_NICE)].effective &= ~CAP_TO_MASK(CAP_SYS_NICE);
+	T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, d), 0);
+	return was;
+}
 
 static struct pantomime_device *dev;
 static struct pantomime_file *file;
@@ -229,6 +252,7 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	struct drm_panthor_group_get_state gs = { 0 };
 	struct drm_panthor_group_submit s = { 0 };
 	uint32_t group;
+	bool had;
 
 	setup();
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_VM_CREATE, &vc));
@@ -243,19 +267,25 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	c.queues.array = 0xdead000000000ull;
 	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EFAULT);
 	c.queues.array = (uintptr_t)&qc;
-	/* A render file without CAP_SYS_NICE (dropped in this thread if it has it). */
+	c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
+	had = set_cap_sys_nice(false);
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);	/* a render file */
+	c.priority = 4;
+	T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EINVAL);
+	/* The DRM master (the first primary file) may. */
 	{
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-		struct __user_cap_data_struct cap[_LINUX_CAPABILITY_U32S_3], saved[_LINUX_CAPABILITY_U32S_3];
+		struct pantomime_file *primary;
+		struct drm_panthor_vm_create pvc = { 0 };
 
-		T_ASSERT_EQ_INT(syscall(SYS_capget, &hdr, cap), 0);
-		memcpy(saved, cap, sizeof(cap));
-		cap[CAP_TO_INDEX(CAP_SYS_NICE)].effective &= ~CAP_TO_MASK(CAP_SYS_NICE);
-		T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, cap), 0);
+		T_ASSERT_OK(pantomime_file_open(dev, false, &primary));
+		T_ASSERT_OK(pantomime_ioctl(primary, DRM_IOCTL_PANTHOR_VM_CREATE, &pvc));
+		c.vm_id = pvc.id;
 		c.priority = PANTHOR_GROUP_PRIORITY_REALTIME;
-		T_ASSERT_ERRNO(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c), EACCES);
-		T_ASSERT_EQ_INT(syscall(SYS_capset, &hdr, saved), 0);
+		T_ASSERT_OK(pantomime_ioctl(primary, DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
+		pantomime_file_close(primary);
+		c.vm_id = vc.id;
 	}
+	set_cap_sys_nice(had);
 	c.priority = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_CREATE, &c));
 	group = c.group_handle;
@@ -266,6 +296,9 @@ T_TEST(errno_table, "uapi/sched/group-ioctl-errno")
 	s.pad = 0;
 	T_ASSERT_OK(ioc(DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &s));	/* no job */
 	T_ASSERT_ERRNO(submit(group, 0, VA_CODE + 4, 8, NULL, 0), EINVAL);
+	/* A job is checked before its syncs are copied: a bad job wins over a bad pointer. */
+	T_ASSERT_ERRNO(submit(group, 0, VA_CODE + 4, 8, (void *)0xdead000000000ull, 1), EINVAL);
+	T_ASSERT_ERRNO(submit(group, 0, VA_CODE, 8, (void *)0xdead000000000ull, 1), EFAULT);
 	T_ASSERT_ERRNO(submit(group + 1, 0, VA_CODE, 8, NULL, 0), EINVAL);
 
 	gs.group_handle = group;
