@@ -8,7 +8,7 @@
  * reads and writes through a job on a VM (the driver's access port), groups
  * and their submits (command streams read from the fuzzed BOs, so GPU work
  * through the public API too; a looping stream ends at a 20 ms job
- * timeout), PRIME export and import between the files, shrinker runs, and
+ * timeout), tiler heaps, PRIME export and import between the files, shrinker runs, and
  * allocation failures injected into the next operation.
  *
  * Decoding: one byte picks the file (bit 0) and the operation; the
@@ -583,7 +583,7 @@ static void op_group(struct fz *z, int fi, struct in *in)
 {
 	uint8_t sel = u8(in);
 
-	switch (sel % 4) {
+	switch (sel % 6) {
 	case 0: {
 		struct drm_panthor_queue_create qc[2] = { { .ringbuf_size = 4096 },
 							  { .ringbuf_size = 4096 } };
@@ -632,10 +632,26 @@ static void op_group(struct fz *z, int fi, struct in *in)
 		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &d);
 		break;
 	}
-	default: {
+	case 3: {
 		struct drm_panthor_group_get_state g = { .group_handle = pick_handle(in) };
 
 		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &g);
+		break;
+	}
+	case 4: {
+		struct drm_panthor_tiler_heap_create h = {
+			.vm_id = pick_handle(in), .initial_chunk_count = u8(in) % 4,
+			.chunk_size = (sel & 0x40) ? u32(in) : 128u << 10, .max_chunks = u8(in) % 8,
+			.target_in_flight = u8(in) % 4,
+		};
+
+		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &h);
+		break;
+	}
+	default: {
+		struct drm_panthor_tiler_heap_destroy d = { .handle = pick_handle(in) };
+
+		(void)ioc(z, fi, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &d);
 		break;
 	}
 	}

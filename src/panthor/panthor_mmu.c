@@ -1598,10 +1598,14 @@ static int panthor_vm_prepare_unmap_op_ctx(struct panthor_vm_op_ctx *op_ctx, str
 
 	/*
 	 * An unmap of the whole VA space (VM destruction) splits no VA: none
-	 * can straddle its edges. It preallocates nothing, so destroying a VM
-	 * cannot fail for lack of memory and leave its mappings behind.
+	 * can straddle its edges. Nor does one in the kernel VA range: only
+	 * the driver maps there, each kernel BO whole in its own range
+	 * (panthor_vm_alloc_va()), and unmaps it whole (user binds there are
+	 * refused). Neither preallocates anything, so destroying a VM or a
+	 * kernel BO (a tiler heap's chunk) cannot fail for lack of memory and
+	 * leave mappings, vm_bos and BOs behind.
 	 */
-	if (va == vm->base.start && size == vm->base.range)
+	if ((va == vm->base.start && size == vm->base.range) || va >= vm->kernel_va.start)
 		return 0;
 	ret = panthor_vm_op_ctx_prealloc_vmas(op_ctx, 2);
 	if (!ret)

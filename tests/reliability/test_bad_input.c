@@ -328,6 +328,24 @@ static const struct bad rows[] = {
 	{ "GROUP_SUBMIT submits wild", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
 	  { C(ARG, drm_panthor_group_submit, queue_submits.array, WILD) }, EFAULT },
 
+	/* tiler heaps */
+	{ "TILER_HEAP_CREATE unknown VM", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
+	  { C(ARG, drm_panthor_tiler_heap_create, vm_id, 999) }, EINVAL },
+	{ "TILER_HEAP_CREATE no initial chunk", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
+	  { C(ARG, drm_panthor_tiler_heap_create, initial_chunk_count, 0) }, EINVAL },
+	{ "TILER_HEAP_CREATE more initial chunks than max", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
+	  { C(ARG, drm_panthor_tiler_heap_create, initial_chunk_count, 5) }, EINVAL },
+	{ "TILER_HEAP_CREATE chunk size misaligned", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
+	  { C(ARG, drm_panthor_tiler_heap_create, chunk_size, (128u << 10) + 8) }, EINVAL },
+	{ "TILER_HEAP_CREATE chunk size below 128 KiB", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
+	  { C(ARG, drm_panthor_tiler_heap_create, chunk_size, 64u << 10) }, EINVAL },
+	{ "TILER_HEAP_CREATE chunk size above 8 MiB", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
+	  { C(ARG, drm_panthor_tiler_heap_create, chunk_size, 16u << 20) }, EINVAL },
+	{ "TILER_HEAP_DESTROY pad", DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, false,
+	  { C(ARG, drm_panthor_tiler_heap_destroy, pad, 1) }, EINVAL },
+	{ "TILER_HEAP_DESTROY unknown", DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, false,
+	  { C(ARG, drm_panthor_tiler_heap_destroy, handle, 999) }, EINVAL },
+
 	/* PRIME */
 	{ "PRIME_HANDLE_TO_FD unknown handle", DRM_IOCTL_PRIME_HANDLE_TO_FD, false,
 	  { C(ARG, drm_prime_handle, handle, 999) }, ENOENT },
@@ -403,6 +421,7 @@ static const unsigned long requests[] = {
 	DRM_IOCTL_PANTHOR_BO_SYNC, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, DRM_IOCTL_PANTHOR_GROUP_CREATE,
 	DRM_IOCTL_PANTHOR_GROUP_DESTROY, DRM_IOCTL_PANTHOR_GROUP_SUBMIT,
 	DRM_IOCTL_PANTHOR_GROUP_GET_STATE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_IOCTL_PRIME_FD_TO_HANDLE,
+	DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY,
 };
 
 /* ------------------------------------------------------------ context */
@@ -421,7 +440,7 @@ struct bctx {
 	struct drm_panthor_queue_create qc;
 	struct drm_panthor_queue_submit qs;
 	uint64_t shader_present, tiler_present;
-	uint32_t group;
+	uint32_t group, heap;
 	char *long_label;
 };
 
@@ -558,6 +577,14 @@ static void make_arg(struct bctx *c, unsigned long req, bool async, void *arg)
 			.group_handle = c->group,
 			.queue_submits = { .stride = sizeof(c->qs), .count = 1,
 					   .array = (uintptr_t)&c->qs } };
+		break;
+	case DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE:
+		*(struct drm_panthor_tiler_heap_create *)arg = (struct drm_panthor_tiler_heap_create){
+			.vm_id = c->vm, .initial_chunk_count = 1, .chunk_size = 128u << 10,
+			.max_chunks = 4, .target_in_flight = 1 };
+		break;
+	case DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY:
+		((struct drm_panthor_tiler_heap_destroy *)arg)->handle = c->heap;
 		break;
 	case DRM_IOCTL_PRIME_HANDLE_TO_FD:
 		*(struct drm_prime_handle *)arg = (struct drm_prime_handle){
@@ -749,6 +776,10 @@ static void bctx_init(struct bctx *c)
 		make_arg(c, DRM_IOCTL_PANTHOR_GROUP_CREATE, false, gc);
 		T_ASSERT_OK(rel_ioctl(&c->w, 0, DRM_IOCTL_PANTHOR_GROUP_CREATE, gc));
 		c->group = ((struct drm_panthor_group_create *)gc)->group_handle;
+		/* A heap: the VM's heap pool (kernel BOs in its kernel VA) exists from the first one. */
+		make_arg(c, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false, gc);
+		T_ASSERT_OK(rel_ioctl(&c->w, 0, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, gc));
+		c->heap = ((struct drm_panthor_tiler_heap_create *)gc)->handle;
 	}
 	c->long_label = malloc(5000);
 	T_ASSERT_NOT_NULL(c->long_label);

@@ -898,6 +898,26 @@ static void syncobj_fd_undo(struct sctx *c)
 	reset_syncobj(c, c->syncobj);
 }
 
+/* ---------------------------------------------------------------- tiler heaps */
+
+/* TILER_HEAP_CREATE with two initial 128 KiB chunks (kernel BOs in the VM's kernel VA), then DESTROY. */
+static int heap_run(struct sctx *c)
+{
+	struct drm_panthor_tiler_heap_create hc = {
+		.vm_id = c->vm, .initial_chunk_count = 2, .chunk_size = 128u << 10, .max_chunks = 8,
+		.target_in_flight = 1,
+	};
+	struct drm_panthor_tiler_heap_destroy hd = { 0 };
+	int err = rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &hc);
+
+	if (err)
+		return err;
+	T_ASSERT_NE_U64(hc.tiler_heap_ctx_gpu_va, 0);
+	hd.handle = hc.handle;
+	T_ASSERT_OK(rel_ioctl(&c->w, A, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &hd));
+	return 0;
+}
+
 /* ---------------------------------------------------------------- the table */
 
 /**
@@ -1015,6 +1035,8 @@ static const struct sweep sweeps[] = {
 	  0, NULL },
 	{ "reliability/sweep/prime-export-import-map", prime_setup, prime_run, prime_teardown, NULL,
 	  0, prime_teardown },
+	{ "reliability/sweep/tiler-heap-create-destroy", vm_only_setup, heap_run, NULL, NULL, 0,
+	  NULL },
 	{ "reliability/sweep/syncobj-fd-export-import", syncobj_fd_setup, syncobj_fd_run,
 	  syncobj_fd_undo, NULL, 0, NULL },
 };

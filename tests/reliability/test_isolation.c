@@ -236,6 +236,20 @@ T_TEST(handles, "reliability/isolation/handles-are-per-file")
 		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &gst));
 		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd));
 	}
+	/* Tiler heap handles (they name the file's VM): file 1 cannot destroy file 0's heap. */
+	{
+		struct drm_panthor_tiler_heap_create hc = {
+			.vm_id = extra_vm, .initial_chunk_count = 1, .chunk_size = 128u << 10,
+			.max_chunks = 2, .target_in_flight = 1,
+		};
+		struct drm_panthor_tiler_heap_destroy hd = { 0 };
+
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &hc), EINVAL);
+		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &hc));
+		hd.handle = hc.handle;
+		T_ASSERT_ERRNO(rel_ioctl(&w, 1, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &hd), EINVAL);
+		T_ASSERT_OK(rel_ioctl(&w, 0, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &hd));
+	}
 	/* PRIME: another file's handle cannot be exported. */
 	{
 		struct drm_prime_handle ph = { .handle = extra_bo, .fd = -1 };
