@@ -271,7 +271,7 @@ int pm_report_html(const struct pm_report *r, const char *path)
 	for (size_t i = 0; i < r->nr_samples; i++) {
 		const struct pm_sample *p = &r->samples[i];
 
-		fprintf(f, "%s{\"t\":%.3f,\"resident\":%.0f,\"swap\":%.0f,\"bind_avg_us\":%.3f,"
+		fprintf(f, "%s{\"t\":%.6f,\"resident\":%.0f,\"swap\":%.0f,\"bind_avg_us\":%.3f,"
 			"\"bind_max_us\":%.3f,\"binds_per_s\":%.1f,\"gpu_per_s\":%.1f}", i ? "," : "",
 			p->t, p->resident, p->swap, p->bind_avg_us, p->bind_max_us, p->binds_per_s,
 			p->gpu_per_s);
