@@ -920,19 +920,6 @@ static int heap_run(struct sctx *c)
 
 /* ---------------------------------------------------------------- the table */
 
-/**
- * struct sweep - one scenario.
- * @name: the test case's name.
- * @setup: builds the starting state outside the sweep (may be NULL).
- * @run: the operation; 0 or the errno its first failing call returned.
- * @undo: back to the starting state after a successful @run (may be NULL).
- * @check: extra invariant after every run (may be NULL).
- * @swap: swap bytes of the device (eviction rows).
- * @cleanup: after a failed @run, with injection off and before the checks:
- *           take back what the operation's semantics leave done after a
- *           failure (the ops a multi-op bind completed before the failing
- *           one); may be NULL.
- */
 /* GROUP_SUBMIT of a stream that stores a word, signalling a syncobj (a group made in setup). */
 #define GROUP_VA (512 * MiB)
 
@@ -994,6 +981,19 @@ static void group_submit_setup(struct sctx *c)
 	group_submit_undo(c);
 }
 
+/**
+ * struct sweep - one scenario.
+ * @name: the test case's name.
+ * @setup: builds the starting state outside the sweep (may be NULL).
+ * @run: the operation; 0 or the errno its first failing call returned.
+ * @undo: back to the starting state after a successful @run (may be NULL).
+ * @check: extra invariant after every run (may be NULL).
+ * @swap: swap bytes of the device (eviction rows).
+ * @cleanup: after a failed @run, with injection off and before the checks:
+ *           take back what the operation's semantics leave done after a
+ *           failure (the ops a multi-op bind completed before the failing
+ *           one); may be NULL.
+ */
 struct sweep {
 	const char *name;
 	void (*setup)(struct sctx *c);
