@@ -1625,7 +1625,19 @@ int pm_cmd_stress(int argc, char **argv)
 		c->lat = malloc(MAX_LAT * sizeof(*c->lat));
 		if (!c->lat)
 			goto out_clients;
-		err = client_init(c);
+		/*
+		 * With --fault, the set-up's allocations fail too: start the client
+		 * again from a fresh file (closing it releases what was made).
+		 */
+		for (int tries = 0;; tries++) {
+			err = client_init(c);
+			if (!err || err != -ENOMEM || !s.faulting || tries == 100)
+				break;
+			c->expected++;
+			client_fini(c);
+			c->cs_cpu = NULL;
+			c->rb_cpu = NULL;
+		}
 		if (err) {
 			fprintf(stderr, "pantomime stress: client %u set-up failed: %s\n", i,
 				strerror(-err));
