@@ -326,6 +326,10 @@ struct hw_as {
  * @repeats: consecutive calls after which the line stayed asserted with no change.
  * @noted: HW_NOTE_IRQ_NOT_CLEARED was reported for the current streak.
  * @cond: the line thread waits here for the line to assert (and unregister for @in_call to drop).
+ * @sleeping: the line thread is waiting on @cond for something to do.
+ * @sleep_until: when that wait times out (a timed event is due), UINT64_MAX
+ *               for none. hw__irq_changed_locked() wakes the thread only if
+ *               it has a handler to call or an earlier event to apply.
  * @thread: the delivery thread.
  * @started: @thread was created.
  * @dev: the device (set once).
@@ -340,6 +344,8 @@ struct hw_irq_state {
 	unsigned long repeats;
 	bool noted;
 	pthread_cond_t cond;
+	bool sleeping;
+	uint64_t sleep_until;
 	pthread_t thread;
 	bool started;
 	struct hw_device *dev;
