@@ -327,10 +327,13 @@ int hw__agents_init(struct hw_device *dev)
 			if (dev->cfg.tlb_entries && dev->as[a].present) {
 				aa->tlb = &dev->tlb_store[i * per_agent + (size_t)k * dev->cfg.tlb_entries];
 				aa->tlb_mask = dev->cfg.tlb_entries - 1;
+				aa->tlb_shift = u_min((unsigned int)__builtin_ctz(dev->cfg.tlb_entries),
+						      15u);
 				k++;
 			} else {
 				aa->tlb = &ag->dummy;
 				aa->tlb_mask = 0;
+				aa->tlb_shift = 0;
 			}
 		}
 	}
@@ -454,9 +457,23 @@ static inline uint32_t perm_needed(enum hw_access_type type)
 	}
 }
 
+/*
+ * The page number's low bits, XORed with the 1 GiB region number folded
+ * onto the index bits. Inside one 1 GiB region this is the plain
+ * direct-mapped index (consecutive pages get consecutive entries); buffers
+ * in different regions at the same offset (a copy from a BO at 64 GiB into
+ * one at 100 GiB, a stream and its data) no longer share every entry.
+ * Indexing by the low bits alone made such a copy miss on every access,
+ * each load evicting the store's entry.
+ */
 static inline struct hw_tlb_entry *tlb_slot(struct hw_agent_as *aa, uint64_t va)
 {
-	return &aa->tlb[(va >> MM_PAGE_SHIFT) & aa->tlb_mask];
+	uint64_t g = va >> 30;
+	unsigned int b = (unsigned int)aa->tlb_shift;
+
+	g ^= g >> b;
+	g ^= g >> (2 * b);
+	return &aa->tlb[((va >> MM_PAGE_SHIFT) ^ g) & aa->tlb_mask];
 }
 
 /* Any VA; the 8-byte paths compare (va & mask) directly. */

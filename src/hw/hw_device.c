@@ -39,7 +39,10 @@
  * completing) are kept in a small array and applied lazily: on every MMIO
  * read (so a polling driver sees them on time) and by the GPU line thread,
  * which sleeps until the earliest one is due (so the interrupt fires
- * without anyone polling). No extra thread is needed.
+ * without anyone polling). No extra thread is needed. The thread only
+ * wakes for events someone could see without reading a register: their
+ * interrupt bit unmasked with a handler, or a flush with the flush-ID
+ * page mapped. A flush the driver polls for wakes nobody.
  *
  * Model time is CLOCK_MONOTONIC.
  */
@@ -137,9 +140,26 @@ static uint32_t irq_asserted(const struct hw_irq_state *irq)
 	return irq->rawstat & irq->mask;
 }
 
+static uint64_t events_next_observable_locked(const struct hw_device *dev);
+
+/*
+ * Wake the line's thread only when it has something to do: a handler to
+ * call, or (GPU line) a timed event someone could observe that is due
+ * before the thread means to wake. A running thread looks again before it
+ * sleeps (under the lock we hold), so it needs no wake-up. A write that
+ * only clears bits, or a cache flush nobody waits for through the
+ * interrupt, used to wake it for nothing: on two cores each wake-up
+ * preempted the thread polling for that very flush.
+ */
 void hw__irq_changed_locked(struct hw_device *dev, enum hw_irq_line line)
 {
-	pthread_cond_broadcast(&dev->irq[line].cond);
+	struct hw_irq_state *irq = &dev->irq[line];
+
+	if (!irq->sleeping)
+		return;
+	if ((irq->fn && irq_asserted(irq)) ||
+	    (line == HW_IRQ_GPU && events_next_observable_locked(dev) < irq->sleep_until))
+		pthread_cond_broadcast(&irq->cond);
 }
 
 void hw__irq_raise_locked(struct hw_device *dev, enum hw_irq_line line, uint32_t bits)
@@ -196,12 +216,30 @@ static void events_run_locked(struct hw_device *dev, uint64_t now)
 	}
 }
 
-static uint64_t events_next_locked(const struct hw_device *dev)
+/*
+ * Whether anyone can see @kind complete without an MMIO read (which
+ * applies due events itself): its interrupt bit is unmasked with a handler
+ * registered, or, for a flush, the flush-ID page is mapped.
+ */
+static bool event_observable_locked(const struct hw_device *dev, int kind)
+{
+	const struct hw_irq_state *irq = &dev->irq[HW_IRQ_GPU];
+	uint32_t bit = kind == HW_EV_FLUSH_DONE ? HW_GPU_IRQ_CLEAN_CACHES_COMPLETED :
+						  HW_GPU_IRQ_RESET_COMPLETED;
+
+	if (irq->fn && (irq->mask & bit))
+		return true;
+	return kind == HW_EV_FLUSH_DONE && dev->flush_page;
+}
+
+/* The earliest event the GPU line thread must apply on time, UINT64_MAX if none. */
+static uint64_t events_next_observable_locked(const struct hw_device *dev)
 {
 	uint64_t next = UINT64_MAX;
 
 	for (unsigned int i = 0; i < dev->nr_events; i++)
-		next = u_min(next, dev->events[i].at);
+		if (event_observable_locked(dev, dev->events[i].kind))
+			next = u_min(next, dev->events[i].at);
 	return next;
 }
 
@@ -627,7 +665,7 @@ static void *irq_thread(void *arg)
 
 		if (irq->line == HW_IRQ_GPU && dev->nr_events) {
 			events_run_locked(dev, hw__now_ns());
-			wake = events_next_locked(dev);
+			wake = events_next_observable_locked(dev);
 		}
 		asserted = irq_asserted(irq);
 		if (irq->fn && asserted) {
@@ -648,12 +686,15 @@ static void *irq_thread(void *arg)
 			}
 			continue;
 		}
+		irq->sleeping = true;
+		irq->sleep_until = wake;
 		if (wake != UINT64_MAX) {
 			abs_time(&ts, wake);
 			pthread_cond_timedwait(&irq->cond, &dev->lock, &ts);
 		} else {
 			pthread_cond_wait(&irq->cond, &dev->lock);
 		}
+		irq->sleeping = false;
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return NULL;
@@ -864,6 +905,8 @@ int hw_flush_id_page_fd(struct hw_device *dev)
 	__atomic_store_n(page, dev->latest_flush_id, __ATOMIC_RELEASE);
 	dev->flush_page = page;
 	dev->flush_page_fd = fd;
+	/* Pending flushes are now visible through the page: apply them on time. */
+	hw__irq_changed_locked(dev, HW_IRQ_GPU);
 	pthread_mutex_unlock(&dev->lock);
 	return fd;
 

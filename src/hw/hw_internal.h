@@ -150,8 +150,10 @@ struct hw_walk {
  * relaxed loads (hw_as_stats()). Exactly 128 bytes, hot fields first, so
  * the fast path finds it with one shift.
  * @fast_state: the AS state word value meaning "fast path": (seen_gen << 8) | HW_ASF_ENABLED.
- * @tlb: direct-mapped TLB, indexed by (va >> 12) & @tlb_mask.
+ * @tlb: direct-mapped TLB, indexed by the page number XOR the folded
+ *       1 GiB region number (hw_access.c, tlb_slot()).
  * @tlb_mask: entries - 1 (0 with the one-entry dummy when the TLB is off).
+ * @tlb_shift: log2(entries), at most 15 (0 when the TLB is off): the fold step.
  * @hits: translations served by the TLB on the fast path.
  * @seen_gen: last invalidation generation of the AS applied to @tlb.
  * @slow: accesses (pages) that took the slow path.
@@ -168,6 +170,7 @@ struct hw_agent_as {
 	uint64_t fast_state;
 	struct hw_tlb_entry *tlb;
 	uint64_t tlb_mask;
+	uint64_t tlb_shift;
 	uint64_t hits;
 	uint64_t seen_gen;
 	uint64_t slow;
@@ -178,7 +181,7 @@ struct hw_agent_as {
 	uint64_t stall_ns;
 	uint64_t max_stall_ns;
 	uint64_t faults;
-	uint64_t pad[3];
+	uint64_t pad[2];
 };
 
 /**
@@ -326,6 +329,10 @@ struct hw_as {
  * @repeats: consecutive calls after which the line stayed asserted with no change.
  * @noted: HW_NOTE_IRQ_NOT_CLEARED was reported for the current streak.
  * @cond: the line thread waits here for the line to assert (and unregister for @in_call to drop).
+ * @sleeping: the line thread is waiting on @cond for something to do.
+ * @sleep_until: when that wait times out (a timed event is due), UINT64_MAX
+ *               for none. hw__irq_changed_locked() wakes the thread only if
+ *               it has a handler to call or an earlier event to apply.
  * @thread: the delivery thread.
  * @started: @thread was created.
  * @dev: the device (set once).
@@ -340,6 +347,8 @@ struct hw_irq_state {
 	unsigned long repeats;
 	bool noted;
 	pthread_cond_t cond;
+	bool sleeping;
+	uint64_t sleep_until;
 	pthread_t thread;
 	bool started;
 	struct hw_device *dev;

@@ -99,25 +99,45 @@ bool panthor_waitqueue_wait(struct panthor_waitqueue *wq, bool (*cond)(void *arg
 
 /* ---- register polling --------------------------------------------------------- */
 
-#define POLL_SPIN_NS 20000ull
-#define POLL_SLEEP_NS 10000l
+/* PAUSEs between two register reads while spinning (tens to hundreds of ns). */
+#define POLL_SPIN_RELAX 4u
+
+void panthor_poll_init(struct panthor_poll *p, uint32_t timeout_us)
+{
+	p->start = panthor_now_ns();
+	p->deadline = p->start + (uint64_t)timeout_us * 1000ull;
+}
+
+bool panthor_poll_wait(struct panthor_poll *p)
+{
+	static const struct timespec nap = { .tv_sec = 0, .tv_nsec = PANTHOR_POLL_SLEEP_NS };
+	uint64_t now = panthor_now_ns(), spent = now - p->start;
+
+	if (now > p->deadline)
+		return false;
+	if (spent < PANTHOR_POLL_SPIN_NS) {
+		for (unsigned int i = 0; i < POLL_SPIN_RELAX; i++)
+			u_cpu_relax();
+	} else if (spent < PANTHOR_POLL_YIELD_NS) {
+		sched_yield();
+	} else {
+		nanosleep(&nap, NULL);
+	}
+	return true;
+}
 
 int gpu_read_poll_clear(struct panthor_device *ptdev, uint32_t reg, uint32_t mask,
 			uint32_t timeout_us, uint32_t *val)
 {
-	uint64_t start = panthor_now_ns();
-	uint64_t deadline = start + (uint64_t)timeout_us * 1000ull;
-	struct timespec nap = { .tv_sec = 0, .tv_nsec = POLL_SLEEP_NS };
+	struct panthor_poll poll;
 	uint32_t v;
 
+	panthor_poll_init(&poll, timeout_us);
 	for (;;) {
-		uint64_t now;
-
 		v = gpu_read(ptdev, reg);
 		if (!(v & mask))
 			break;
-		now = panthor_now_ns();
-		if (now > deadline) {
+		if (!panthor_poll_wait(&poll)) {
 			/* One last look: we may have been descheduled past the deadline. */
 			v = gpu_read(ptdev, reg);
 			if (!(v & mask))
@@ -126,10 +146,6 @@ int gpu_read_poll_clear(struct panthor_device *ptdev, uint32_t reg, uint32_t mas
 				*val = v;
 			return -ETIMEDOUT;
 		}
-		if (now - start < POLL_SPIN_NS)
-			sched_yield();
-		else
-			nanosleep(&nap, NULL);
 	}
 	if (val)
 		*val = v;

@@ -357,6 +357,53 @@ static inline uint64_t gpu_read64(struct panthor_device *ptdev, uint32_t reg)
 }
 
 /**
+ * struct panthor_poll - back-off state of one register poll.
+ * @start: when the poll started (panthor_now_ns()).
+ * @deadline: when it gives up.
+ *
+ * The model's commands complete in microseconds (an AS command in
+ * as_cmd_ns, 2 µs by default; a cache flush in flush_ns, 4 µs), like the
+ * hardware's. Panthor busy-waits for them (readl_poll_timeout_atomic(),
+ * 10 µs udelay() steps), and so do we for the first PANTHOR_POLL_SPIN_NS:
+ * a register read every few hundred nanoseconds with the CPU told we spin.
+ * Yielding instead costs a scheduler round trip per read, tens of
+ * microseconds or a whole time slice on a loaded machine, for a wait of
+ * two. Past the spin window the completion may depend on another thread
+ * of ours (an access the command drains), so the poll yields up to
+ * PANTHOR_POLL_YIELD_NS, then sleeps between reads.
+ */
+struct panthor_poll {
+	uint64_t start;
+	uint64_t deadline;
+};
+
+/** PANTHOR_POLL_SPIN_NS - how long a poll busy-waits before yielding. */
+#define PANTHOR_POLL_SPIN_NS 50000ull
+/** PANTHOR_POLL_YIELD_NS - how long it yields before sleeping between reads. */
+#define PANTHOR_POLL_YIELD_NS 1000000ull
+/** PANTHOR_POLL_SLEEP_NS - the sleep between reads after that, as panthor's 10 µs. */
+#define PANTHOR_POLL_SLEEP_NS 10000l
+
+/**
+ * panthor_poll_init() - start a poll that gives up after @timeout_us.
+ * @p: the poll state.
+ * @timeout_us: the timeout in microseconds.
+ */
+void panthor_poll_init(struct panthor_poll *p, uint32_t timeout_us);
+
+/**
+ * panthor_poll_wait() - wait before the next read of a poll.
+ * @p: the poll state.
+ *
+ * Spins, yields or sleeps according to the time spent so far (see struct
+ * panthor_poll).
+ *
+ * Return: false if the deadline has passed (the caller reads one last time
+ * and gives up), true otherwise.
+ */
+bool panthor_poll_wait(struct panthor_poll *p);
+
+/**
  * gpu_read_poll_clear() - poll @reg until every bit of @mask reads 0.
  * @ptdev: the device.
  * @reg: the register.
@@ -364,8 +411,8 @@ static inline uint64_t gpu_read64(struct panthor_device *ptdev, uint32_t reg)
  * @timeout_us: give up after this long.
  * @val: if not NULL, receives the last value read.
  *
- * Spins for a few microseconds (the model's commands take about two), then
- * reads every 10 µs as panthor does.
+ * Busy-waits first (the model's commands take about two microseconds), then
+ * yields, then reads every 10 µs: see struct panthor_poll.
  *
  * Return: 0, or -ETIMEDOUT.
  */

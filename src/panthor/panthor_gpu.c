@@ -3,9 +3,9 @@
  * DOC: GPU control: interrupt, cache flushes, soft reset
  *
  * A request (cache flush, soft reset) writes GPU_CMD and waits for its
- * GPU_INT bit (CLEAN_CACHES_COMPLETED, RESET_COMPLETED) in RAWSTAT: a few
- * tens of microseconds of yielding reads, then a read every 10 µs, until
- * the device timeout, after which -ETIMEDOUT sends the caller down the
+ * GPU_INT bit (CLEAN_CACHES_COMPLETED, RESET_COMPLETED) in RAWSTAT with
+ * the back-off of every register poll (struct panthor_poll: busy-wait,
+ * then yield, then a read every 10 µs), until the device timeout, after which -ETIMEDOUT sends the caller down the
  * reset path. The waiter acknowledges the bit itself (INT_CLEAR); requests
  * are serialized by cache_flush_lock, so there is one consumer per bit.
  *
@@ -35,8 +35,6 @@
 /* Requests are polled (see above): only faults interrupt. */
 #define GPU_INTERRUPTS_MASK (GPU_IRQ_FAULT | GPU_IRQ_PROTM_FAULT)
 
-#define REQ_SPIN_NS 50000ull
-#define REQ_SLEEP_NS 10000l
 
 static U_LOCK_CLASS(panthor_gpu_cache_flush_class, "panthor_gpu_cache_flush");
 static U_LOCK_CLASS(panthor_gpu_reqs_class, "panthor_gpu_reqs");
@@ -93,8 +91,8 @@ void panthor_gpu_fini(struct panthor_device *ptdev)
 static int panthor_gpu_issue_req(struct panthor_device *ptdev, uint32_t bit, uint32_t cmd)
 {
 	struct panthor_gpu *gpu = ptdev->gpu;
-	struct timespec nap = { .tv_sec = 0, .tv_nsec = REQ_SLEEP_NS };
-	uint64_t start, deadline, now;
+	struct panthor_poll poll;
+	bool done;
 
 	u_mutex_assert_held(&gpu->cache_flush_lock);
 	u_mutex_lock(&gpu->reqs_lock);
@@ -104,25 +102,23 @@ static int panthor_gpu_issue_req(struct panthor_device *ptdev, uint32_t bit, uin
 	gpu_write(ptdev, GPU_INT_CLEAR, bit);
 	gpu_write(ptdev, GPU_CMD, cmd);
 
-	start = panthor_now_ns();
-	deadline = start + (uint64_t)ptdev->timeout_us * 1000ull;
+	panthor_poll_init(&poll, ptdev->timeout_us);
 	for (;;) {
-		bool done = gpu_read(ptdev, GPU_INT_RAWSTAT) & bit;
-
+		done = gpu_read(ptdev, GPU_INT_RAWSTAT) & bit;
 		if (done)
-			gpu_write(ptdev, GPU_INT_CLEAR, bit);
-		now = panthor_now_ns();
-		if (done || now > deadline) {
-			u_mutex_lock(&gpu->reqs_lock);
-			gpu->pending_reqs &= ~bit;
-			u_mutex_unlock(&gpu->reqs_lock);
-			return done ? 0 : -ETIMEDOUT;
+			break;
+		if (!panthor_poll_wait(&poll)) {
+			/* One last look: we may have been descheduled past the deadline. */
+			done = gpu_read(ptdev, GPU_INT_RAWSTAT) & bit;
+			break;
 		}
-		if (now - start < REQ_SPIN_NS)
-			sched_yield();
-		else
-			nanosleep(&nap, NULL);
 	}
+	if (done)
+		gpu_write(ptdev, GPU_INT_CLEAR, bit);
+	u_mutex_lock(&gpu->reqs_lock);
+	gpu->pending_reqs &= ~bit;
+	u_mutex_unlock(&gpu->reqs_lock);
+	return done ? 0 : -ETIMEDOUT;
 }
 
 int panthor_gpu_flush_caches(struct panthor_device *ptdev, uint32_t l2, uint32_t lsc,

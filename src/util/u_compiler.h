@@ -61,4 +61,20 @@ static inline unsigned int u_ffs64(uint64_t x)
 	return (unsigned int)__builtin_ctzll(x);
 }
 
+/**
+ * u_cpu_relax() - tell the CPU we are spinning (x86 PAUSE, arm64 YIELD), so
+ * a busy-wait loop is cheaper for the sibling hyper-thread and leaves the
+ * loop without a memory-order mis-speculation when the value changes.
+ */
+static inline void u_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 #endif
