@@ -84,6 +84,7 @@
 #include "panthor/panthor_heap.h"
 #include "panthor/panthor_gpu.h"
 #include "panthor/panthor_regs.h"
+#include "panthor/panthor_syncs.h"
 #include "uapi/drm/panthor_drm.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
@@ -2583,6 +2584,17 @@ bool panthor_vm_is_unusable(struct panthor_vm *vm)
 	return vm_unusable(vm);
 }
 
+void panthor_mmu_sync_fault_irq(struct panthor_device *ptdev, uint32_t as)
+{
+	/*
+	 * The handler clears the AS's RAWSTAT bit under the slots lock, where it
+	 * also records the fault in the VM: once the bit reads clear, the next
+	 * look at the VM under that lock sees the fault. An AS that did not
+	 * fault has the bit clear already.
+	 */
+	(void)gpu_read_poll_clear(ptdev, MMU_INT_RAWSTAT, 1u << as, ptdev->timeout_us, NULL);
+}
+
 bool panthor_vm_has_unhandled_faults(struct panthor_vm *vm)
 {
 	bool ret;
@@ -2932,110 +2944,18 @@ int panthor_vm_bind_exec_sync_op(struct panthor_file *pfile, struct panthor_vm *
 	return ret;
 }
 
-/* A SIGNAL of one async VM_BIND call, shared by every op signalling the same point. */
-struct panthor_sync_signal {
-	struct drm_syncobj *syncobj;
-	uint64_t point;
-	struct dma_fence_chain *chain;
-	struct dma_fence *fence;
-};
-
 /* Everything one async VM_BIND call gathers before queueing (upstream's submit ctx). */
 struct panthor_bind_submit {
 	struct panthor_file *pfile;
 	struct panthor_vm *vm;
 	struct panthor_vm_bind_job **jobs;
 	uint32_t nr_jobs;
-	struct panthor_sync_signal *signals;
-	uint32_t nr_signals;
-	uint32_t max_signals;
+	struct panthor_sync_signals signals;
 };
-
-static int panthor_check_sync_op(const struct panthor_sync_op_args *sync)
-{
-	uint32_t handle_type = sync->flags & DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK;
-
-	if (sync->flags & ~((uint32_t)DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK |
-			    (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL))
-		return -EINVAL;
-	if (handle_type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
-	    handle_type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ)
-		return -EINVAL;
-	if (handle_type == DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ && sync->timeline_value)
-		return -EINVAL;
-	return 0;
-}
-
-static bool sync_is_signal(const struct panthor_sync_op_args *sync)
-{
-	return sync->flags & (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL;
-}
-
-static struct panthor_sync_signal *
-panthor_submit_search_signal(struct panthor_bind_submit *ctx, struct drm_syncobj *syncobj,
-			     uint64_t point)
-{
-	for (uint32_t i = 0; i < ctx->nr_signals; i++)
-		if (ctx->signals[i].syncobj == syncobj && ctx->signals[i].point == point)
-			return &ctx->signals[i];
-	return NULL;
-}
-
-/* Record a SIGNAL: the syncobj, a chain node for a timeline point, the point's current fence. */
-static int panthor_submit_add_signal(struct panthor_bind_submit *ctx,
-				     const struct panthor_sync_op_args *sync)
-{
-	struct drm_syncobj *syncobj = panthor_file_syncobj_lookup(ctx->pfile, sync->handle);
-	struct panthor_sync_signal *sig;
-	struct dma_fence *cur = NULL;
-
-	if (!syncobj)
-		return -EINVAL;
-	if (panthor_submit_search_signal(ctx, syncobj, sync->timeline_value)) {
-		drm_syncobj_put(syncobj);
-		return 0;
-	}
-	if (ctx->nr_signals == ctx->max_signals) {
-		uint32_t max = ctx->max_signals ? ctx->max_signals * 2 : 4;
-		struct panthor_sync_signal *s = u_realloc(ctx->signals, max * sizeof(*s));
-
-		if (!s) {
-			drm_syncobj_put(syncobj);
-			return -ENOMEM;
-		}
-		ctx->signals = s;
-		ctx->max_signals = max;
-	}
-	sig = &ctx->signals[ctx->nr_signals];
-	memset(sig, 0, sizeof(*sig));
-	sig->syncobj = syncobj;
-	sig->point = sync->timeline_value;
-	if (sig->point) {
-		sig->chain = dma_fence_chain_alloc();
-		if (IS_ERR(sig->chain)) {
-			sig->chain = NULL;
-			drm_syncobj_put(syncobj);
-			return -ENOMEM;
-		}
-	}
-	/* A WAIT on this point by an earlier op of the call waits for what is there now. */
-	if (!drm_syncobj_find_fence(syncobj, sig->point, 0, 0, &cur))
-		sig->fence = cur;
-	ctx->nr_signals++;
-	return 0;
-}
 
 static void panthor_bind_submit_fini(struct panthor_bind_submit *ctx)
 {
-	for (uint32_t i = 0; i < ctx->nr_signals; i++) {
-		struct panthor_sync_signal *sig = &ctx->signals[i];
-
-		if (sig->chain)
-			dma_fence_chain_free(sig->chain);
-		dma_fence_put(sig->fence);
-		drm_syncobj_put(sig->syncobj);
-	}
-	u_free(ctx->signals);
+	panthor_sync_signals_fini(&ctx->signals);
 	for (uint32_t i = 0; i < ctx->nr_jobs; i++)
 		if (ctx->jobs[i])
 			panthor_vm_bind_job_free(ctx->jobs[i]);
@@ -3053,10 +2973,10 @@ static struct panthor_vm_bind_job *panthor_vm_bind_job_create(struct panthor_fil
 	if (__atomic_load_n(&vm->destroyed, __ATOMIC_ACQUIRE) || vm_unusable(vm))
 		return ERR_PTR(-EINVAL);
 	for (uint32_t i = 0; i < op->syncs_count; i++) {
-		ret = panthor_check_sync_op(&op->syncs[i]);
+		ret = panthor_sync_op_check(&op->syncs[i], "VM_BIND");
 		if (ret)
 			return ERR_PTR(ret);
-		waits += !sync_is_signal(&op->syncs[i]);
+		waits += !panthor_sync_op_is_signal(&op->syncs[i]);
 	}
 
 	job = u_zalloc(sizeof(*job));
@@ -3091,37 +3011,8 @@ err_free:
 /* WAIT syncs become dependencies: an earlier op's SIGNAL of the point in this call wins. */
 static int panthor_submit_add_deps(struct panthor_bind_submit *ctx, struct panthor_vm_bind_job *job)
 {
-	for (uint32_t i = 0; i < job->nr_syncs; i++) {
-		const struct panthor_sync_op_args *sync = &job->syncs[i];
-		struct panthor_sync_signal *sig;
-		struct drm_syncobj *syncobj;
-		struct dma_fence *fence;
-		int ret;
-
-		if (sync_is_signal(sync))
-			continue;
-		syncobj = panthor_file_syncobj_lookup(ctx->pfile, sync->handle);
-		if (!syncobj)
-			return -ENOENT;
-		sig = panthor_submit_search_signal(ctx, syncobj, sync->timeline_value);
-		if (sig) {
-			drm_syncobj_put(syncobj);
-			if (!sig->fence)
-				continue;
-			fence = dma_fence_get(sig->fence);
-		} else {
-			ret = drm_syncobj_find_fence(syncobj, sync->timeline_value, 0, 0, &fence);
-			drm_syncobj_put(syncobj);
-			if (ret)
-				return ret;
-		}
-		if (dma_fence_is_signaled(fence)) {
-			dma_fence_put(fence);
-			continue;
-		}
-		job->deps[job->nr_deps++] = fence;
-	}
-	return 0;
+	return panthor_sync_signals_add_deps(&ctx->signals, job->syncs, job->nr_syncs, job->deps,
+					     &job->nr_deps);
 }
 
 /* Give @job its place on the VM's timeline (VM resv held). */
@@ -3139,21 +3030,7 @@ static void panthor_vm_bind_job_arm(struct panthor_vm_bind_job *job)
 static void panthor_submit_update_signals(struct panthor_bind_submit *ctx,
 					  struct panthor_vm_bind_job *job)
 {
-	for (uint32_t i = 0; i < job->nr_syncs; i++) {
-		const struct panthor_sync_op_args *sync = &job->syncs[i];
-		struct drm_syncobj *syncobj;
-		struct panthor_sync_signal *sig;
-
-		if (!sync_is_signal(sync))
-			continue;
-		syncobj = panthor_file_syncobj_lookup(ctx->pfile, sync->handle);
-		sig = syncobj ? panthor_submit_search_signal(ctx, syncobj, sync->timeline_value) : NULL;
-		drm_syncobj_put(syncobj);
-		if (U_WARN_ON(!sig))
-			continue;
-		dma_fence_put(sig->fence);
-		sig->fence = dma_fence_get(job->fence);
-	}
+	panthor_sync_signals_update(&ctx->signals, job->syncs, job->nr_syncs, job->fence);
 }
 
 /* Queue @job on its VM; from here on the worker owns it (VM resv held). */
@@ -3178,7 +3055,8 @@ static void panthor_vm_bind_job_push(struct panthor_vm_bind_job *job)
 static int panthor_vm_bind_async(struct panthor_file *pfile, struct panthor_vm *vm,
 				 const struct panthor_vm_bind_op_args *ops, uint32_t count)
 {
-	struct panthor_bind_submit ctx = { .pfile = pfile, .vm = vm };
+	struct panthor_bind_submit ctx = { .pfile = pfile, .vm = vm,
+					   .signals = { .pfile = pfile, .what = "VM_BIND" } };
 	struct dma_resv *resv;
 	struct drm_exec exec;
 	unsigned int idx;
@@ -3200,8 +3078,8 @@ static int panthor_vm_bind_async(struct panthor_file *pfile, struct panthor_vm *
 		}
 		ctx.jobs[ctx.nr_jobs++] = job;
 		for (uint32_t s = 0; s < job->nr_syncs && !ret; s++)
-			if (sync_is_signal(&job->syncs[s]))
-				ret = panthor_submit_add_signal(&ctx, &job->syncs[s]);
+			if (panthor_sync_op_is_signal(&job->syncs[s]))
+				ret = panthor_sync_signals_add(&ctx.signals, &job->syncs[s]);
 		if (ret)
 			goto out;
 	}
@@ -3254,16 +3132,7 @@ static int panthor_vm_bind_async(struct panthor_file *pfile, struct panthor_vm *
 	}
 	drm_exec_fini(&exec);
 
-	for (uint32_t i = 0; i < ctx.nr_signals; i++) {
-		struct panthor_sync_signal *sig = &ctx.signals[i];
-
-		if (sig->chain) {
-			drm_syncobj_add_point(sig->syncobj, sig->chain, sig->fence, sig->point);
-			sig->chain = NULL;
-		} else {
-			drm_syncobj_replace_fence(sig->syncobj, sig->fence);
-		}
-	}
+	panthor_sync_signals_publish(&ctx.signals);
 
 out:
 	panthor_bind_submit_fini(&ctx);

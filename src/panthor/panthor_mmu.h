@@ -144,6 +144,16 @@ bool panthor_vm_is_mcu(const struct panthor_vm *vm);
 uint32_t panthor_vm_id(const struct panthor_vm *vm);
 /** panthor_vm_is_unusable() - Return: true once the VM was declared unusable (final). */
 bool panthor_vm_is_unusable(struct panthor_vm *vm);
+/**
+ * panthor_mmu_sync_fault_irq() - wait until the MMU interrupt of a fault on
+ * AS @as (if one is pending) has been handled, as synchronize_irq() would:
+ * a job that stopped on a fault reports it before the MMU line's thread has
+ * run, and the next job on the VM must not be killed by that late handler.
+ * @ptdev: the device.
+ * @as: the AS the job ran on.
+ */
+void panthor_mmu_sync_fault_irq(struct panthor_device *ptdev, uint32_t as);
+
 /** panthor_vm_has_unhandled_faults() - Return: true if a fault hit the VM since it was last made active. */
 bool panthor_vm_has_unhandled_faults(struct panthor_vm *vm);
 /** panthor_vm_as() - Return: the AS the VM is bound to, -1 if none (a snapshot). */

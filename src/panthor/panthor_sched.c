@@ -70,6 +70,7 @@
  * atomic word and wakes the scheduler's waitqueue.
  */
 #include "panthor/panthor_sched.h"
+#include "panthor/panthor_syncs.h"
 
 #include <errno.h>
 #include <string.h>
@@ -558,6 +559,8 @@ static void job_run(struct panthor_sched *sched, struct panthor_job *job)
 	cookie = dma_fence_begin_signalling();
 	if (!ret && job->stream_size) {
 		ret = job_run_on_slot(sched, job, (uint32_t)slot, (uint32_t)as, &lost);
+		if (ret)
+			panthor_mmu_sync_fault_irq(group->ptdev, (uint32_t)as);
 		/* An MMU fault on the VM kills the group, as panthor's tick does. */
 		if (panthor_vm_has_unhandled_faults(group->vm) &&
 		    !__atomic_load_n(&group->fatal_queues, __ATOMIC_ACQUIRE))
@@ -908,119 +911,16 @@ void panthor_group_pool_destroy(struct panthor_file *pfile)
 
 /* ---- submission ------------------------------------------------------------------ */
 
-/**
- * struct sched_signal - one SIGNAL target of a submission.
- * @syncobj: the syncobj (a reference).
- * @point: the timeline point (0: binary).
- * @chain: the chain node for @point (preallocated).
- * @fence: the fence the point gets: what it held before the call, then the
- *         last job's that signals it.
- */
-struct sched_signal {
-	struct drm_syncobj *syncobj;
-	uint64_t point;
-	struct dma_fence_chain *chain;
-	struct dma_fence *fence;
-};
-
 struct sched_submit {
 	struct panthor_file *pfile;
 	struct panthor_job **jobs;
 	uint32_t nr_jobs;
-	struct sched_signal *signals;
-	uint32_t nr_signals;
-	uint32_t max_signals;
+	struct panthor_sync_signals signals;
 };
-
-static int check_sync_op(const struct panthor_sync_op_args *sync)
-{
-	uint32_t type = sync->flags & DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK;
-
-	if (sync->flags & ~((uint32_t)DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK |
-			    (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL)) {
-		u_dbg(MOD, "GROUP_SUBMIT: unknown sync flags 0x%x", sync->flags);
-		return -EINVAL;
-	}
-	if (type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
-	    type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ) {
-		u_dbg(MOD, "GROUP_SUBMIT: sync handle type %u", type);
-		return -EINVAL;
-	}
-	if (type == DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ && sync->timeline_value) {
-		u_dbg(MOD, "GROUP_SUBMIT: binary syncobj with a timeline value");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static bool sync_is_signal(const struct panthor_sync_op_args *sync)
-{
-	return sync->flags & (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL;
-}
-
-static struct sched_signal *find_signal(struct sched_submit *ctx, struct drm_syncobj *syncobj,
-					uint64_t point)
-{
-	for (uint32_t i = 0; i < ctx->nr_signals; i++)
-		if (ctx->signals[i].syncobj == syncobj && ctx->signals[i].point == point)
-			return &ctx->signals[i];
-	return NULL;
-}
-
-static int add_signal(struct sched_submit *ctx, const struct panthor_sync_op_args *sync)
-{
-	struct drm_syncobj *syncobj = panthor_file_syncobj_lookup(ctx->pfile, sync->handle);
-	struct sched_signal *sig;
-	struct dma_fence *cur = NULL;
-
-	if (!syncobj) {
-		u_dbg(MOD, "GROUP_SUBMIT: unknown SIGNAL syncobj %u", sync->handle);
-		return -EINVAL;
-	}
-	if (find_signal(ctx, syncobj, sync->timeline_value)) {
-		drm_syncobj_put(syncobj);
-		return 0;
-	}
-	if (ctx->nr_signals == ctx->max_signals) {
-		uint32_t max = ctx->max_signals ? ctx->max_signals * 2 : 4;
-		struct sched_signal *s = u_realloc(ctx->signals, max * sizeof(*s));
-
-		if (!s) {
-			drm_syncobj_put(syncobj);
-			return -ENOMEM;
-		}
-		ctx->signals = s;
-		ctx->max_signals = max;
-	}
-	sig = &ctx->signals[ctx->nr_signals];
-	memset(sig, 0, sizeof(*sig));
-	sig->syncobj = syncobj;
-	sig->point = sync->timeline_value;
-	if (sig->point) {
-		sig->chain = dma_fence_chain_alloc();
-		if (IS_ERR(sig->chain)) {
-			sig->chain = NULL;
-			drm_syncobj_put(syncobj);
-			return -ENOMEM;
-		}
-	}
-	if (!drm_syncobj_find_fence(syncobj, sig->point, 0, 0, &cur))
-		sig->fence = cur;
-	ctx->nr_signals++;
-	return 0;
-}
 
 static void submit_fini(struct sched_submit *ctx)
 {
-	for (uint32_t i = 0; i < ctx->nr_signals; i++) {
-		struct sched_signal *sig = &ctx->signals[i];
-
-		if (sig->chain)
-			dma_fence_chain_free(sig->chain);
-		dma_fence_put(sig->fence);
-		drm_syncobj_put(sig->syncobj);
-	}
-	u_free(ctx->signals);
+	panthor_sync_signals_fini(&ctx->signals);
 	for (uint32_t i = 0; i < ctx->nr_jobs; i++)
 		if (ctx->jobs[i])
 			job_free(ctx->jobs[i]);
@@ -1094,12 +994,12 @@ static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handl
 	if (ret)
 		return ERR_PTR(ret);
 	for (uint32_t i = 0; i < args->syncs_count; i++) {
-		ret = check_sync_op(&args->syncs[i]);
+		ret = panthor_sync_op_check(&args->syncs[i], "GROUP_SUBMIT");
 		if (ret) {
 			group_put(group);
 			return ERR_PTR(ret);
 		}
-		waits += !sync_is_signal(&args->syncs[i]);
+		waits += !panthor_sync_op_is_signal(&args->syncs[i]);
 	}
 
 	job = u_zalloc(sizeof(*job));
@@ -1130,42 +1030,8 @@ static struct panthor_job *job_create(struct panthor_file *pfile, uint32_t handl
 
 static int job_add_deps(struct sched_submit *ctx, struct panthor_job *job)
 {
-	for (uint32_t i = 0; i < job->nr_syncs; i++) {
-		const struct panthor_sync_op_args *sync = &job->syncs[i];
-		struct sched_signal *sig;
-		struct drm_syncobj *syncobj;
-		struct dma_fence *fence;
-		int ret;
-
-		if (sync_is_signal(sync))
-			continue;
-		syncobj = panthor_file_syncobj_lookup(ctx->pfile, sync->handle);
-		if (!syncobj) {
-			u_dbg(MOD, "GROUP_SUBMIT: unknown WAIT syncobj %u", sync->handle);
-			return -ENOENT;
-		}
-		sig = find_signal(ctx, syncobj, sync->timeline_value);
-		if (sig) {
-			drm_syncobj_put(syncobj);
-			if (!sig->fence)
-				continue;
-			fence = dma_fence_get(sig->fence);
-		} else {
-			ret = drm_syncobj_find_fence(syncobj, sync->timeline_value, 0, 0, &fence);
-			drm_syncobj_put(syncobj);
-			if (ret) {
-				u_dbg(MOD, "GROUP_SUBMIT: WAIT syncobj %u point %llu has no fence",
-				      sync->handle, (unsigned long long)sync->timeline_value);
-				return ret;
-			}
-		}
-		if (dma_fence_is_signaled(fence)) {
-			dma_fence_put(fence);
-			continue;
-		}
-		job->deps[job->nr_deps++] = fence;
-	}
-	return 0;
+	return panthor_sync_signals_add_deps(&ctx->signals, job->syncs, job->nr_syncs, job->deps,
+					     &job->nr_deps);
 }
 
 static void job_arm(struct panthor_job *job)
@@ -1180,21 +1046,7 @@ static void job_arm(struct panthor_job *job)
 
 static void job_update_signals(struct sched_submit *ctx, struct panthor_job *job)
 {
-	for (uint32_t i = 0; i < job->nr_syncs; i++) {
-		const struct panthor_sync_op_args *sync = &job->syncs[i];
-		struct drm_syncobj *syncobj;
-		struct sched_signal *sig;
-
-		if (!sync_is_signal(sync))
-			continue;
-		syncobj = panthor_file_syncobj_lookup(ctx->pfile, sync->handle);
-		sig = syncobj ? find_signal(ctx, syncobj, sync->timeline_value) : NULL;
-		drm_syncobj_put(syncobj);
-		if (U_WARN_ON(!sig))
-			continue;
-		dma_fence_put(sig->fence);
-		sig->fence = dma_fence_get(job->fence);
-	}
+	panthor_sync_signals_update(&ctx->signals, job->syncs, job->nr_syncs, job->fence);
 }
 
 /* Queue @job; Return: false if the queue's thread is gone (the group was destroyed meanwhile). */
@@ -1248,7 +1100,8 @@ static bool sched_wait_retire(struct panthor_sched *sched)
 int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 			 const struct panthor_queue_submit_args *jobs, uint32_t count)
 {
-	struct sched_submit ctx = { .pfile = pfile };
+	struct sched_submit ctx = { .pfile = pfile,
+				     .signals = { .pfile = pfile, .what = "GROUP_SUBMIT" } };
 	struct panthor_sched *sched = pfile->ptdev->sched;
 	struct panthor_vm_submit sub;
 	struct panthor_vm *vm;
@@ -1270,8 +1123,8 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 		}
 		ctx.jobs[ctx.nr_jobs++] = job;
 		for (uint32_t s = 0; s < job->nr_syncs && !ret; s++)
-			if (sync_is_signal(&job->syncs[s]))
-				ret = add_signal(&ctx, &job->syncs[s]);
+			if (panthor_sync_op_is_signal(&job->syncs[s]))
+				ret = panthor_sync_signals_add(&ctx.signals, &job->syncs[s]);
 		if (ret)
 			goto out;
 	}
@@ -1323,16 +1176,7 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 	}
 	panthor_vm_submit_unlock(&sub);
 
-	for (uint32_t i = 0; i < ctx.nr_signals; i++) {
-		struct sched_signal *sig = &ctx.signals[i];
-
-		if (sig->chain) {
-			drm_syncobj_add_point(sig->syncobj, sig->chain, sig->fence, sig->point);
-			sig->chain = NULL;
-		} else {
-			drm_syncobj_replace_fence(sig->syncobj, sig->fence);
-		}
-	}
+	panthor_sync_signals_publish(&ctx.signals);
 	/* Jobs whose group was destroyed since they were checked: cancelled, as queued ones are. */
 	for (uint32_t i = 0; i < ctx.nr_jobs; i++) {
 		if (!ctx.jobs[i])
