@@ -17,6 +17,18 @@
 #include "uapi/drm/panthor_drm.h"
 
 #define MiB (1ull << 20)
+
+/*
+ * PT_ITERS() - an iteration count for the pressure loops of the gem suite:
+ * a quarter under ThreadSanitizer, where every page copied to and from swap
+ * is instrumented (those two binaries took ten minutes of a CI run). The
+ * loops still evict and restore throughout; what they check is unchanged.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define PT_ITERS(n) ((n) / 4)
+#else
+#define PT_ITERS(n) (n)
+#endif
 #define GiB (1ull << 30)
 
 /** PT_MAP - flags of a plain read-write map. */

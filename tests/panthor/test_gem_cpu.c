@@ -556,7 +556,7 @@ T_TEST(pressure, "gem/cpu/pressure-integrity")
 	need_uffd();
 	T_ASSERT_NOT_NULL(s);
 	cpu_set_init(s, 32 * MiB);
-	for (int it = 0; it < 1500; it++) {
+	for (int it = 0; it < PT_ITERS(1500); it++) {
 		int i = (int)(rnd(&seed) % NR_BOS);
 		uint64_t off = (rnd(&seed) % (BO_SIZE / 8)) * 8;
 
@@ -650,7 +650,7 @@ T_TEST(concurrent, "gem/cpu/concurrent-faults-binds-shrinker-gpu")
 	cpu_set_init(s, 40 * MiB);
 	for (int k = 0; k < 4; k++) {
 		w[k] = (struct worker){ .s = s, .seed = 0x1234567ull * (uint64_t)(k + 1),
-					.iters = 600, .stop = &stop };
+					.iters = PT_ITERS(600), .stop = &stop };
 		T_ASSERT_OK(pthread_create(&th[k], NULL, fn[k], &w[k]));
 	}
 	for (int k = 0; k < 3; k++)

@@ -245,7 +245,7 @@ T_TEST(pressure, "gem/reclaim/pressure-integrity")
 		pt_bo_fill(&t, bos[i], 100 + (uint32_t)i);
 		T_ASSERT_OK(pt_map(&t, vms[i / BOS_PER_VM], bos[i], 0, BO_VA(i), BO_SIZE));
 	}
-	for (int it = 0; it < 3000; it++) {
+	for (int it = 0; it < PT_ITERS(3000); it++) {
 		int i = (int)(rnd(&seed) % NR_BOS);
 		uint64_t off = (rnd(&seed) % (BO_SIZE / 8)) * 8;
 
@@ -331,7 +331,7 @@ T_TEST(concurrent, "gem/reclaim/concurrent-readers-binds")
 	}
 	for (int k = 0; k < 3; k++) {
 		rd[k] = (struct reader){ .t = &t, .vms = vms, .bos = bos, .seed = 77 + (uint64_t)k,
-					 .iters = 800 };
+					 .iters = PT_ITERS(800) };
 		T_ASSERT_OK(pthread_create(&th[k], NULL, k == 2 ? binder_thread : reader_thread,
 					   &rd[k]));
 	}
