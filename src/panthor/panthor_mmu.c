@@ -227,8 +227,9 @@ struct panthor_vm_bind_job {
  * @op_ctx: the op being executed, protected by @op_lock (the page-table
  *          allocator takes reserved frames from it).
  *
- * @jobs: jobs started and not ended (under @op_lock): the shrinker leaves
- *        the mappings of a VM with jobs alone.
+ * @jobs: jobs started and not ended, GROUP_SUBMIT jobs from publication to
+ *        their end, and submissions in progress (under @op_lock): the
+ *        shrinker leaves the mappings of a VM with jobs alone.
  * @restore_lock: one walker of the evict list at a time (job begin), lock
  *                class "panthor_vm_restore".
  * @heaps_lock: protects @heap_pool (lock class "panthor_vm_heaps").
