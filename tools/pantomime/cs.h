@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A tiny assembler for CSF command-stream instructions, for the stress
- * job's GPU streams (the same as the hw suite's tests/hw/cs_asm.h: tools
- * may include only the public headers).
+ * job's GPU streams; the hw and sched suites use it too (tests/hw/cs_asm.h).
+ * Its opcodes come from cs_ops.h, not from the model's headers: tools may
+ * include only the public ones, and the tests then check the model's
+ * decoder against an encoder written apart from it.
  *
  * Each csa_*() returns one 64-bit instruction word with the field layout
  * of Mesa's CSF genxml (src/panfrost/genxml/v10.xml, "CS <name>" structs):
