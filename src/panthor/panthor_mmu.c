@@ -3078,9 +3078,7 @@ static int panthor_vm_bind_async(struct panthor_file *pfile, struct panthor_vm *
 			goto out;
 		}
 		ctx.jobs[ctx.nr_jobs++] = job;
-		for (uint32_t s = 0; s < job->nr_syncs && !ret; s++)
-			if (panthor_sync_op_is_signal(&job->syncs[s]))
-				ret = panthor_sync_signals_add(&ctx.signals, &job->syncs[s]);
+		ret = panthor_sync_signals_add_all(&ctx.signals, job->syncs, job->nr_syncs);
 		if (ret)
 			goto out;
 	}

@@ -1122,9 +1122,7 @@ int panthor_group_submit(struct panthor_file *pfile, uint32_t handle,
 			goto out;
 		}
 		ctx.jobs[ctx.nr_jobs++] = job;
-		for (uint32_t s = 0; s < job->nr_syncs && !ret; s++)
-			if (panthor_sync_op_is_signal(&job->syncs[s]))
-				ret = panthor_sync_signals_add(&ctx.signals, &job->syncs[s]);
+		ret = panthor_sync_signals_add_all(&ctx.signals, job->syncs, job->nr_syncs);
 		if (ret)
 			goto out;
 	}

@@ -96,6 +96,17 @@ int panthor_sync_signals_add(struct panthor_sync_signals *s, const struct pantho
 	return 0;
 }
 
+int panthor_sync_signals_add_all(struct panthor_sync_signals *s,
+				 const struct panthor_sync_op_args *syncs, uint32_t nr_syncs)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < nr_syncs && !ret; i++)
+		if (panthor_sync_op_is_signal(&syncs[i]))
+			ret = panthor_sync_signals_add(s, &syncs[i]);
+	return ret;
+}
+
 int panthor_sync_signals_add_deps(struct panthor_sync_signals *s,
 				  const struct panthor_sync_op_args *syncs, uint32_t nr_syncs,
 				  struct dma_fence **deps, uint32_t *nr_deps)

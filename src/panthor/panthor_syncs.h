@@ -77,6 +77,17 @@ static inline bool panthor_sync_op_is_signal(const struct panthor_sync_op_args *
 int panthor_sync_signals_add(struct panthor_sync_signals *s, const struct panthor_sync_op_args *sync);
 
 /**
+ * panthor_sync_signals_add_all() - panthor_sync_signals_add() for every
+ * SIGNAL sync of one job.
+ * @s: the submission's targets.
+ * @syncs: the job's syncs.
+ * @nr_syncs: entries of @syncs.
+ * Return: 0 or the first error of panthor_sync_signals_add().
+ */
+int panthor_sync_signals_add_all(struct panthor_sync_signals *s,
+				 const struct panthor_sync_op_args *syncs, uint32_t nr_syncs);
+
+/**
  * panthor_sync_signals_add_deps() - turn the WAIT syncs of one job into
  * dependencies: an earlier job's SIGNAL of the same point in this
  * submission wins over what the syncobj holds; signalled fences are dropped.
