@@ -197,9 +197,10 @@
  * @mapped: one bit per page, set while the page's run is mapped (written
  *          under @lock with atomic stores, read racily as a hint).
  * @released: one bit per page the owner gave back (mm_cpumap_release_range():
- *            the user unmapped it and may map something else there); NULL
- *            until the first release. Written under @lock; read by destroy
- *            and validate, which run alone.
+ *            the user unmapped it and may map something else there).
+ *            Allocated with the mapping, so a partial munmap cannot fail
+ *            for memory. Written under @lock; read by destroy and
+ *            validate, which run alone.
  * @pages_mapped: bits set in @mapped (under @lock; read racily).
  * @error_logged: a failed fault has been logged for this mapping (fault_lock).
  * @st: counters, relaxed atomics.
@@ -401,7 +402,7 @@ static int uffd_register(void *addr, uint64_t len)
 
 static bool released(const struct mm_cpumap *map, uint64_t idx)
 {
-	return map->released && (map->released[idx / 64] & (1ull << (idx % 64)));
+	return map->released[idx / 64] & (1ull << (idx % 64));
 }
 
 static bool page_mapped(const struct mm_cpumap *map, uint64_t idx)
@@ -826,7 +827,8 @@ int mm_cpumap_create(uint64_t size, int prot, const struct mm_cpumap_ops *ops, v
 	map->cookie = cookie;
 	map->fork_gen = svc.fork_gen;
 	map->mapped = u_calloc((map->npages + 63) / 64, sizeof(uint64_t));
-	if (!map->mapped) {
+	map->released = u_calloc((map->npages + 63) / 64, sizeof(uint64_t));
+	if (!map->mapped || !map->released) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -887,8 +889,9 @@ err_put:
 err_fini:
 	u_mutex_fini(&map->lock);
 	u_mutex_fini(&map->fault_lock);
-	u_free(map->mapped);
 err_free:
+	u_free(map->mapped);
+	u_free(map->released);
 	u_free(map);
 	return ret;
 }
@@ -911,23 +914,18 @@ void mm_cpumap_destroy(struct mm_cpumap *map)
 	u_mutex_lock(&map->fault_lock);
 	u_mutex_unlock(&map->fault_lock);
 
-	if (!map->released) {
-		if (munmap(map->addr, map->size))
-			u_panic("cpumap: munmap(%p, %llu): %s", (void *)map->addr,
-				(unsigned long long)map->size, strerror(errno));
-	} else {
-		/* Pages released to the user are not ours to unmap any more. */
-		for (uint64_t i = 0; i < map->npages;) {
-			uint64_t n = 0;
+	/* Pages released to the user are not ours to unmap any more. */
+	for (uint64_t i = 0; i < map->npages;) {
+		uint64_t n = 0;
 
-			while (i + n < map->npages && !released(map, i + n))
-				n++;
-			if (n)
-				munmap(map->addr + i * MM_PAGE_SIZE, n * MM_PAGE_SIZE);
-			i += n;
-			while (i < map->npages && released(map, i))
-				i++;
-		}
+		while (i + n < map->npages && !released(map, i + n))
+			n++;
+		if (n && munmap(map->addr + i * MM_PAGE_SIZE, n * MM_PAGE_SIZE))
+			u_panic("cpumap: munmap(%p, %llu): %s", (void *)(map->addr + i * MM_PAGE_SIZE),
+				(unsigned long long)(n * MM_PAGE_SIZE), strerror(errno));
+		i += n;
+		while (i < map->npages && released(map, i))
+			i++;
 	}
 	if (!map->eager)
 		uffd_wake((uint64_t)(uintptr_t)map->addr, map->size);	/* -> SIGSEGV, as munmap */
@@ -942,23 +940,13 @@ void mm_cpumap_destroy(struct mm_cpumap *map)
 
 int mm_cpumap_release_range(struct mm_cpumap *map, uint64_t first_page, uint64_t npages)
 {
-	uint64_t *bits = NULL;
 	uint64_t count;
 
 	if (orphaned(map))
 		return -ENODEV;
 	if (!npages || first_page >= map->npages || npages > map->npages - first_page)
 		return -EINVAL;
-	if (!map->released) {
-		bits = u_calloc((map->npages + 63) / 64, sizeof(*bits));
-		if (!bits)
-			return -ENOMEM;
-	}
 	u_mutex_lock(&map->lock);
-	if (!map->released) {
-		map->released = bits;
-		bits = NULL;
-	}
 	/* A run fetched before this must not be installed over the released pages. */
 	__atomic_store_n(&map->gen, map->gen + 1, __ATOMIC_RELEASE);
 	count = bits_count(map, first_page, npages);
@@ -968,7 +956,6 @@ int mm_cpumap_release_range(struct mm_cpumap *map, uint64_t first_page, uint64_t
 		map->released[p / 64] |= 1ull << (p % 64);
 	munmap(map->addr + first_page * MM_PAGE_SIZE, npages * MM_PAGE_SIZE);
 	u_mutex_unlock(&map->lock);
-	u_free(bits);
 	return 0;
 }
 

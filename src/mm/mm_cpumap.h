@@ -188,7 +188,8 @@ int mm_cpumap_zap_range(struct mm_cpumap *map, uint64_t first_page, uint64_t npa
  * @first_page: first page index.
  * @npages: number of pages (>= 1).
  * Return: 0; -EINVAL for a range outside @map; -ENODEV for a mapping
- * inherited through fork(); -ENOMEM.
+ * inherited through fork(). Never fails for memory (the bitmap comes with
+ * the mapping), as munmap must not.
  */
 int mm_cpumap_release_range(struct mm_cpumap *map, uint64_t first_page, uint64_t npages);
 

@@ -779,7 +779,7 @@ static void fill_run(const struct panthor_gem_cpumap *m, uint64_t idx, struct mm
 		run->npages = last - first;
 		run->pa = bo->backing.chunks[i].pa + (first - pos) * SZ_4K;
 		/* Stop at pages the user unmapped. */
-		if (m->gone) {
+		if (m->ngone) {
 			for (uint64_t p = idx + 1; p < run->first + run->npages; p++)
 				if (m->gone[p / 64] & (1ull << (p % 64))) {
 					run->npages = p - run->first;
@@ -799,7 +799,7 @@ static void fill_run(const struct panthor_gem_cpumap *m, uint64_t idx, struct mm
 
 static bool page_gone(const struct panthor_gem_cpumap *m, uint64_t idx)
 {
-	return m->gone && (m->gone[idx / 64] & (1ull << (idx % 64)));
+	return m->gone[idx / 64] & (1ull << (idx % 64));
 }
 
 int panthor_gem_cpu_fault(void *cookie, uint64_t page_index, bool may_block,
@@ -868,8 +868,12 @@ int panthor_gem_mmap(struct panthor_gem_object *bo, uint64_t offset, uint64_t le
 		return -EINVAL;
 	}
 	m = u_zalloc(sizeof(*m));
-	if (!m)
+	if (m)
+		m->gone = u_calloc((len / SZ_4K + 63) / 64, sizeof(*m->gone));
+	if (!m || !m->gone) {
+		u_free(m);
 		return -ENOMEM;
+	}
 	m->bo = panthor_gem_get(bo);
 	m->pgoff = offset / SZ_4K;
 	m->npages = len / SZ_4K;
@@ -897,6 +901,7 @@ int panthor_gem_mmap(struct panthor_gem_object *bo, uint64_t offset, uint64_t le
 	dma_resv_unlock(panthor_gem_resv(bo));
 	if (ret) {
 		panthor_gem_put(bo);
+		u_free(m->gone);
 		u_free(m);
 		return ret;
 	}
@@ -914,30 +919,21 @@ static int cpumap_zap_locked(struct panthor_gem_cpumap *m);
 int panthor_gem_munmap_range(struct panthor_gem_cpumap *m, uint64_t first, uint64_t npages)
 {
 	struct dma_resv *resv = panthor_gem_resv(m->bo);
-	uint64_t *gone = NULL, newly = 0;
+	uint64_t newly = 0;
 	int ret = 0;
 
 	if (!npages || first >= m->npages || npages > m->npages - first)
 		return -EINVAL;
-	if (!m->gone) {
-		gone = u_calloc((m->npages + 63) / 64, sizeof(*gone));
-		if (!gone)
-			return -ENOMEM;
-	}
 	dma_resv_lock(resv, NULL);
-	if (!m->gone) {
-		m->gone = gone;
-		gone = NULL;
-	}
 	for (uint64_t p = first; p < first + npages; p++) {
 		if (!page_gone(m, p))
 			newly++;
 		m->gone[p / 64] |= 1ull << (p % 64);
 	}
+	m->ngone += newly;
 	/* Really unmapped: the user may map something else there. */
 	ret = mm_cpumap_release_range(m->map, first, npages);
 	dma_resv_unlock(resv);
-	u_free(gone);
 	return ret ? ret : (int)u_min(newly, (uint64_t)INT32_MAX);
 }
 
@@ -968,7 +964,7 @@ void panthor_gem_munmap(struct panthor_gem_cpumap *m)
 /* Zap @m, leaving alone the pages the user unmapped (resv held). */
 static int cpumap_zap_locked(struct panthor_gem_cpumap *m)
 {
-	if (!m->gone)
+	if (!m->ngone)
 		return mm_cpumap_zap(m->map);
 	for (uint64_t i = 0; i < m->npages;) {
 		uint64_t n = 0;

@@ -421,7 +421,9 @@ void panthor_gem_get_stats(struct panthor_device *ptdev, struct panthor_gem_stat
  * @link: in @bo's cmap.maps (resv).
  * @dead: being unmapped: faults fail (resv).
  * @nozap: counted in @bo's cmap.nozap_count (resv).
- * @gone: bitmap of pages the user unmapped (partial munmap; resv).
+ * @gone: bitmap of pages the user unmapped (partial munmap; resv);
+ *        allocated with the mapping so that munmap never fails for memory.
+ * @ngone: bits set in @gone (resv).
  */
 struct panthor_gem_cpumap {
 	struct panthor_gem_object *bo;
@@ -432,6 +434,7 @@ struct panthor_gem_cpumap {
 	bool dead;
 	bool nozap;
 	uint64_t *gone;
+	uint64_t ngone;
 };
 
 /**
