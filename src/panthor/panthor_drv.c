@@ -384,73 +384,6 @@ static inline void *uaddr(uint64_t base, uint64_t off)
 }
 
 /*
- * Copy an object array in: @min is the minimum element size, @ksize the
- * driver's. Elements are zero-extended; extra non-zero user bytes are -E2BIG
- * (copy_struct_from_user).
- */
-static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size_t ksize,
-			 void **out)
-{
-	uint8_t *buf, *tmp = NULL;
-	uint32_t i;
-	int err = 0;
-
-	*out = NULL;
-	if (!a->count)
-		return 0;
-	if (a->stride < min)
-		return -EINVAL;
-	/* kvmalloc_array() refuses more than INT_MAX bytes: -ENOMEM, nothing allocated. */
-	if ((uint64_t)a->count * ksize > INT_MAX)
-		return -ENOMEM;
-	buf = u_calloc(a->count, ksize);
-	if (!buf)
-		return -ENOMEM;
-	if (a->stride == ksize) {
-		if (u_copy_from_user(buf, (const void *)(uintptr_t)a->array,
-				     (size_t)a->count * ksize))
-			err = -EFAULT;
-		goto done;
-	}
-	if (a->stride > ksize) {
-		tmp = u_malloc(a->stride);
-		if (!tmp) {
-			err = -ENOMEM;
-			goto done;
-		}
-	}
-	for (i = 0; i < a->count && !err; i++) {
-		const uint8_t *usrc = uaddr(a->array, (uint64_t)i * a->stride);
-
-		if (a->stride < ksize) {
-			if (u_copy_from_user(buf + (size_t)i * ksize, usrc, a->stride))
-				err = -EFAULT;
-		} else {
-			if (u_copy_from_user(tmp, usrc, a->stride)) {
-				err = -EFAULT;
-				break;
-			}
-			for (size_t b = ksize; b < a->stride; b++) {
-				if (tmp[b]) {
-					err = -E2BIG;
-					break;
-				}
-			}
-			memcpy(buf + (size_t)i * ksize, tmp, ksize);
-		}
-	}
-done:
-	u_free(tmp);
-	if (err) {
-		u_free(buf);
-		return err;
-	}
-	*out = buf;
-	return 0;
-}
-
-/* Copy an object out (panthor_set_uobj): min size check, min(usr, k) bytes, zero the rest. */
-/*
  * copy_struct_from_user(): @usize bytes of the user's struct at @uptr into
  * @kobj (@ksize bytes, already zeroed): the common prefix is copied, kernel
  * fields beyond the user's size stay zero, and user bytes beyond the
@@ -476,6 +409,47 @@ static int copy_struct_in(void *kobj, size_t ksize, uint64_t uptr, uint32_t usiz
 	return 0;
 }
 
+/*
+ * Copy an object array in: @min is the minimum element size, @ksize the
+ * driver's. Each element goes through copy_struct_in(): zero-extended, and
+ * extra non-zero user bytes are -E2BIG. Nothing is allocated for the user's
+ * stride, which may be up to 4 GiB.
+ */
+static int get_obj_array(const struct drm_panthor_obj_array *a, size_t min, size_t ksize,
+			 void **out)
+{
+	uint8_t *buf;
+	int err = 0;
+
+	*out = NULL;
+	if (!a->count)
+		return 0;
+	if (a->stride < min)
+		return -EINVAL;
+	/* kvmalloc_array() refuses more than INT_MAX bytes: -ENOMEM, nothing allocated. */
+	if ((uint64_t)a->count * ksize > INT_MAX)
+		return -ENOMEM;
+	buf = u_calloc(a->count, ksize);
+	if (!buf)
+		return -ENOMEM;
+	if (a->stride == ksize) {
+		if (u_copy_from_user(buf, (const void *)(uintptr_t)a->array,
+				     (size_t)a->count * ksize))
+			err = -EFAULT;
+	} else {
+		for (uint32_t i = 0; i < a->count && !err; i++)
+			err = copy_struct_in(buf + (size_t)i * ksize, ksize,
+					     a->array + (uint64_t)i * a->stride, a->stride);
+	}
+	if (err) {
+		u_free(buf);
+		return err;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* Copy an object out (panthor_set_uobj): min size check, min(usr, k) bytes, zero the rest. */
 static int set_uobj(uint64_t uptr, uint32_t usize, size_t min, const void *kobj, size_t ksize)
 {
 	void *u = (void *)(uintptr_t)uptr;

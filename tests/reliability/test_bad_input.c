@@ -327,6 +327,10 @@ static const struct bad rows[] = {
 	  { C(ARG, drm_panthor_group_submit, queue_submits.stride, 8) }, EINVAL },
 	{ "GROUP_SUBMIT submits wild", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
 	  { C(ARG, drm_panthor_group_submit, queue_submits.array, WILD) }, EFAULT },
+	/* The stride is the user's: nothing of its size may be allocated (the fuzzer's 4 GiB malloc). */
+	{ "GROUP_SUBMIT submits wild, stride 4 GiB - 1", DRM_IOCTL_PANTHOR_GROUP_SUBMIT, false,
+	  { C(ARG, drm_panthor_group_submit, queue_submits.array, WILD),
+	    C(ARG, drm_panthor_group_submit, queue_submits.stride, 0xffffffffu) }, EFAULT },
 
 	/* tiler heaps */
 	{ "TILER_HEAP_CREATE unknown VM", DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, false,
