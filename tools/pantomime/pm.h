@@ -66,8 +66,12 @@ struct pm_sample {
  * @memory_bytes: the device's DRAM budget.
  * @swap_bytes: its swap size.
  * @has_ops: @ops, @binds and the latencies are meaningful (stress).
- * @ops: operations by kind.
- * @binds: VM_BIND operations (each op of an array counts).
+ * @ops: operations by kind during the timed run.
+ * @binds: VM_BIND operations during the timed run (each op of an array
+ *         counts): the rates divide these by @seconds.
+ * @gpu_accesses: GPU accesses during the timed run (run: all of them).
+ * @check_binds: VM_BIND operations of the final check (after @seconds).
+ * @check_gpu_accesses: GPU accesses of the final check.
  * @bind_p50_us: median bind latency (microseconds).
  * @bind_p90_us: 90th percentile.
  * @bind_p99_us: 99th percentile.
@@ -91,6 +95,9 @@ struct pm_report {
 	bool has_ops;
 	uint64_t ops[PM_OP_KINDS];
 	uint64_t binds;
+	uint64_t gpu_accesses;
+	uint64_t check_binds;
+	uint64_t check_gpu_accesses;
 	double bind_p50_us, bind_p90_us, bind_p99_us, bind_max_us;
 	struct pantomime_stats st;
 	const char *gpu_note;

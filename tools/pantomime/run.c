@@ -215,6 +215,7 @@ int pm_cmd_run(int argc, char **argv)
 	f = fopen(repfile, "r");
 	if (f) {
 		read_stats(f, &r.st);
+		r.gpu_accesses = r.st.gpu_accesses;
 		fseek(f, 0, SEEK_END);
 		if (ftell(f) == 0)
 			r.gpu_note = "the program never opened a pantomime device";

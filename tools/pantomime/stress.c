@@ -139,6 +139,9 @@ struct client {
 	uint64_t binds;
 	uint32_t *lat;
 	size_t nr_lat;
+	/* the same at the end of the timed run (the final check comes after) */
+	uint64_t run_ops[PM_OP_KINDS];
+	uint64_t run_binds;
 	uint64_t lat_seen;
 	uint64_t expected, unexpected, corrupted, verified_cpu, verified_gpu;
 	char first_error[160];
@@ -219,6 +222,8 @@ static void record_latency(struct client *c, uint64_t ns, unsigned int nops)
 	struct stress *s = c->s;
 	uint64_t per = ns / (nops ? nops : 1), m;
 
+	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED))
+		return;		/* the final check: not part of the run's figures */
 	c->lat_seen++;
 	if (c->nr_lat < MAX_LAT)
 		c->lat[c->nr_lat++] = per > UINT32_MAX ? UINT32_MAX : (uint32_t)per;
@@ -1411,6 +1416,8 @@ static void *client_main(void *arg)
 			break;
 		client_step(c);
 	}
+	memcpy(c->run_ops, c->ops, sizeof(c->ops));
+	c->run_binds = c->binds;
 	__atomic_add_fetch(&c->s->finished, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->s->verifying, 1, __ATOMIC_RELAXED);
 	client_verify(c);
@@ -1715,8 +1722,10 @@ int pm_cmd_stress(int argc, char **argv)
 				st.swap_used_bytes >> 20, tty ? "   " : "\n");
 			next_progress += 1000000000ull;
 		}
-		if (done)
+		if (done) {
+			r.gpu_accesses = st.gpu_accesses;
 			break;
+		}
 		next_tick += 100000000ull;
 		now = pm_now_ns();
 		if (next_tick > now)
@@ -1741,8 +1750,9 @@ int pm_cmd_stress(int argc, char **argv)
 		struct client *c = &s.clients[i];
 
 		for (int k = 0; k < PM_OP_KINDS; k++)
-			r.ops[k] += c->ops[k];
-		r.binds += c->binds;
+			r.ops[k] += c->run_ops[k];
+		r.binds += c->run_binds;
+		r.check_binds += c->binds - c->run_binds;
 		r.expected_faults += c->expected;
 		r.unexpected_faults += c->unexpected;
 		r.corrupted_bytes += c->corrupted;
@@ -1764,6 +1774,7 @@ int pm_cmd_stress(int argc, char **argv)
 	}
 	free(all_lat);
 	pantomime_get_stats(s.dev, &r.st);
+	r.check_gpu_accesses = r.st.gpu_accesses - r.gpu_accesses;
 	r.unexpected_faults += r.st.mmu_faults;
 	r.gpu_note = s.gpu_note;
 	r.samples = samples;
