@@ -16,7 +16,8 @@
  *  - GPU jobs (GROUP_SUBMIT): a stream that LOAD_MULTIPLEs a range (sparse
  *    chunks or a BO) and STORE_MULTIPLEs it into a readback BO while the
  *    client goes on replacing other chunks; the copy is checked when the
- *    job's syncobj signals.
+ *    job's syncobj signals. A timed run keeps one job per client in flight
+ *    all the time (GPU agents reading continuously).
  *
  * Each BO's content is a function of (seed, offset), so every byte can be
  * checked. At the end every client checks all its data through the CPU
@@ -112,6 +113,7 @@ struct client {
 	pthread_t thread;
 	struct pantomime_file *file;
 	uint64_t rng;
+	uint64_t gpu_rng;	/* the GPU jobs' choices: their timing cannot shift the op sequence */
 	uint32_t vm;
 	uint32_t group;
 	uint32_t bind_sync, job_sync;
@@ -1204,8 +1206,8 @@ static void op_gpu(struct client *c)
 		return;
 	j->bo = -1;
 	j->nchunks = 0;
-	if (rng_below(&c->rng, 2)) {
-		unsigned int ch = (unsigned int)rng_below(&c->rng, NR_CHUNKS), n = 0;
+	if (rng_below(&c->gpu_rng, 2)) {
+		unsigned int ch = (unsigned int)rng_below(&c->gpu_rng, NR_CHUNKS), n = 0;
 
 		while (ch < NR_CHUNKS && c->chunk_bo[ch] < 0)
 			ch++;
@@ -1247,6 +1249,14 @@ static void client_step(struct client *c)
 		if (!c->vm)
 			return;
 	}
+	/*
+	 * A timed run keeps a GPU job in flight all the time, as GPU agents
+	 * reading continuously: op_gpu() returns at once while the job runs,
+	 * else checks it and starts the next. (With --ops, jobs start only
+	 * from the mix below, so that timing cannot change the sequence.)
+	 */
+	if (!c->s->max_ops && c->group)
+		op_gpu(c);
 	if (r < 15) {
 		op_create(c);
 	} else if (r < 25) {
@@ -1262,7 +1272,7 @@ static void client_step(struct client *c)
 		op_unmap_bo(c);
 	} else if (r < 340) {
 		op_remap_bo(c);
-	} else if (r < 970 || !c->group) {
+	} else if (r < 970 || !c->group || !c->s->max_ops) {
 		op_sparse_bind(c);
 	} else {
 		op_gpu(c);
@@ -1618,6 +1628,7 @@ int pm_cmd_stress(int argc, char **argv)
 		c->s = &s;
 		c->id = i;
 		c->rng = s.seed * 0x100000001b3ull + i + 1;
+		c->gpu_rng = ~c->rng * 0x9e3779b97f4a7c15ull;
 		c->cap_bytes = (s.cfg.memory_bytes * 3 / 2) / s.nr_clients;
 		if (c->cap_bytes > (s.cfg.memory_bytes + s.cfg.swap_bytes) * 7 / 10 / s.nr_clients)
 			c->cap_bytes = (s.cfg.memory_bytes + s.cfg.swap_bytes) * 7 / 10 / s.nr_clients;
