@@ -15,7 +15,8 @@
  *   seq = odd (relaxed store)           -- "an access is in flight"
  *   compiler barrier (or a full fence, see below)
  *   state = AS state word (relaxed load)
- *   state == (my generation << 8 | ENABLED)?   else: slow path
+ *   state == (my generation << 8 | ENABLED)?   (or the same | LOCKED, and
+ *     the access outside the locked region)   else: slow path
  *   TLB entry for va matches and allows the access?   else: slow path
  *   frame of the PA allocated to a BO/dummy/firmware?  else: slow path
  *   data access (relaxed atomic or memcpy)
@@ -42,9 +43,16 @@
  * cache-line bounces per access between units; it would cap the stress
  * job well below its 10M accesses/s.
  *
+ * The locked region is read without the device lock, under its own
+ * sequence count (hw__lock_region_read()): while a bind holds a region
+ * locked, the other accesses of the AS neither leave the fast path nor
+ * queue on the device lock behind the bind's MMIO polls. A LOCK that comes
+ * next drains them like any fast-path access.
+ *
  * Slow path: apply TLB invalidations published by commands since the
  * unit's last look (generation ring, hw_mmu.c); then, under the device
- * lock when any flag is set: a translation that is disabled or stopped
+ * lock when any flag is set (but LOCKED alone with the access outside the
+ * region): a translation that is disabled or stopped
  * returns -EIO; an injected fault fires; an access overlapping the locked
  * region marks itself not in flight (seq even) and sleeps on the AS's
  * condition until UNLOCK (the stall is counted and timed); a VA the checker
@@ -601,6 +609,41 @@ static void judge_dirty_hit(struct hw_device *dev, struct hw_agent *ag, unsigned
  * Translate [@va, @va + @len) (inside one page) for an access of @type.
  * The unit is in flight (seq odd). Return: 0 with *@pa, -EFAULT, -EIO.
  */
+/*
+ * A region is locked and nothing else is special (@state was read by the
+ * caller), and [@va, @last] lies outside it: the access translates as
+ * usual, without the device lock. While a bind holds a region locked, the
+ * other accesses of its AS would otherwise all queue on the device lock
+ * (and on the bind's own MMIO polls). Whatever LOCK comes next drains this
+ * access, as it drains the fast path's.
+ */
+static inline bool outside_locked_region(const struct hw_as *a, uint64_t state, uint64_t va,
+					 uint64_t last)
+{
+	uint64_t start, end;
+
+	if ((uint32_t)(state & 0xff) != (HW_ASF_ENABLED | HW_ASF_LOCKED))
+		return false;
+	if (!hw__lock_region_read(a, &start, &end) || overlaps(va, last, start, end))
+		return false;
+	return __atomic_load_n(a->state, __ATOMIC_RELAXED) == state;
+}
+
+/*
+ * The fast paths' state test: the AS is as this unit last saw it, or only
+ * a region is locked and [@va, @last] lies outside it.
+ */
+static inline bool fast_state_ok(struct hw_device *dev, const struct hw_agent_as *aa,
+				 unsigned int as, uint64_t va, uint64_t last)
+{
+	uint64_t state = __atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED);
+
+	if (likely(state == aa->fast_state))
+		return true;
+	return state == (aa->fast_state | HW_ASF_LOCKED) &&
+	       outside_locked_region(&dev->as[as], state, va, last);
+}
+
 static int translate_slow(struct hw_device *dev, struct hw_agent *ag, unsigned int as,
 			  uint64_t va, size_t len, enum hw_access_type type, phys_addr_t *pa,
 			  struct hw_fault *fault)
@@ -625,7 +668,7 @@ retry:
 			pthread_mutex_unlock(&dev->lock);
 			goto retry;
 		}
-		if (flags != HW_ASF_ENABLED) {
+		if (flags != HW_ASF_ENABLED && !outside_locked_region(a, state, va, last)) {
 			pthread_mutex_lock(&dev->lock);
 			state = __atomic_load_n(a->state, __ATOMIC_RELAXED);
 			flags = (uint32_t)(state & 0xff);
@@ -734,7 +777,7 @@ static inline int translate(struct hw_device *dev, struct hw_agent *ag, unsigned
 {
 	struct hw_agent_as *aa = &ag->as[as];
 
-	if (likely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) == aa->fast_state)) {
+	if (likely(fast_state_ok(dev, aa, as, va, va + len - 1))) {
 		const struct hw_tlb_entry *e = tlb_slot(aa, va);
 
 		if (likely(tlb_match(e, va) && (tlb_perm(e) & perm_needed(type)) == perm_needed(type))) {
@@ -945,7 +988,7 @@ int hw_read64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t *val
 		hw__full_fence();
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (unlikely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) != aa->fast_state))
+	if (unlikely(!fast_state_ok(dev, aa, as, va, va + 7)))
 		goto slow;
 	e = tlb_slot(aa, va);
 	if (unlikely((va & e->mask) != e->tag))
@@ -987,7 +1030,7 @@ int hw_write64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t val
 		hw__full_fence();
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (unlikely(__atomic_load_n(&dev->as_state[as], __ATOMIC_RELAXED) != aa->fast_state))
+	if (unlikely(!fast_state_ok(dev, aa, as, va, va + 7)))
 		goto slow;
 	e = tlb_slot(aa, va);
 	if (unlikely((va & e->mask) != e->tag || !(e->mask & HW_PERM_W)))

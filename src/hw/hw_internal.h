@@ -268,6 +268,10 @@ struct hw_change {
  * @ctx: the walk configuration derived from the latched registers.
  * @lock_start: first VA of the locked region (valid with HW_ASF_LOCKED).
  * @lock_last: last VA of the locked region.
+ * @lock_seq: sequence count around writes of @lock_start/@lock_last (odd
+ *            while they change), so that an access outside the locked
+ *            region can read the region without the device lock
+ *            (hw__lock_region_read()). The three are written under the lock.
  * @cmd_pending: a command was written and the driver has not yet read STATUS with AS_ACTIVE clear.
  * @cmd_done_at: model time at which the pending command's own duration is over.
  * @drain_mask: agents whose in-flight access the pending command waits for.
@@ -301,6 +305,7 @@ struct hw_as {
 	struct hw_walk_ctx ctx;
 	uint64_t lock_start;
 	uint64_t lock_last;
+	uint32_t lock_seq;
 	bool cmd_pending;
 	uint64_t cmd_done_at;
 	uint64_t drain_mask;
@@ -667,6 +672,41 @@ bool hw__as_fault_locked(struct hw_device *dev, unsigned int as, uint64_t va, ui
 void hw__as_set_flags_locked(struct hw_device *dev, unsigned int as, uint32_t set, uint32_t clear);
 /** hw__as_invalidate_locked() - bump @as's generation with a TLB invalidation of [@start, @last]; dev->lock held. */
 void hw__as_invalidate_locked(struct hw_device *dev, unsigned int as, uint64_t start, uint64_t last);
+/**
+ * hw__lock_region_set_locked() - set the locked region of @a (device lock
+ * held), bracketed by @a's lock_seq for lock-free readers.
+ * @a: the address space.
+ * @start: first VA.
+ * @last: last VA.
+ */
+static inline void hw__lock_region_set_locked(struct hw_as *a, uint64_t start, uint64_t last)
+{
+	/* Release stores keep the odd count first (no fence: TSan has none). */
+	__atomic_store_n(&a->lock_seq, a->lock_seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->lock_start, start, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->lock_last, last, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->lock_seq, a->lock_seq + 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * hw__lock_region_read() - read the locked region of @a without the device
+ * lock.
+ * @a: the address space.
+ * @start: first VA.
+ * @last: last VA.
+ * Return: false if a writer was changing it meanwhile (the caller takes the
+ * lock instead).
+ */
+static inline bool hw__lock_region_read(const struct hw_as *a, uint64_t *start, uint64_t *last)
+{
+	uint32_t seq = __atomic_load_n(&a->lock_seq, __ATOMIC_ACQUIRE);
+
+	/* Acquire loads keep the second look at the count last. */
+	*start = __atomic_load_n(&a->lock_start, __ATOMIC_ACQUIRE);
+	*last = __atomic_load_n(&a->lock_last, __ATOMIC_ACQUIRE);
+	return !(seq & 1) && __atomic_load_n(&a->lock_seq, __ATOMIC_RELAXED) == seq;
+}
+
 /** hw__lockaddr_decode() - the region a LOCK of @lockaddr covers: *@start and *@last (inclusive). */
 void hw__lockaddr_decode(uint64_t lockaddr, uint64_t *start, uint64_t *last);
 /** hw__as_cmd_name() - Return: "UPDATE", "LOCK", ... for AS command @cmd. */

@@ -242,8 +242,7 @@ static void as_lock(struct hw_device *dev, unsigned int as)
 				   (unsigned long long)start, (unsigned long long)last,
 				   (unsigned long long)a->lock_start, (unsigned long long)a->lock_last);
 	}
-	a->lock_start = start;
-	a->lock_last = last;
+	hw__lock_region_set_locked(a, start, last);
 	hw__as_set_flags_locked(dev, as, HW_ASF_LOCKED, 0);
 	hw__drain_snapshot_locked(dev, as);
 }
@@ -444,7 +443,7 @@ void hw__mmu_reset_locked(struct hw_device *dev)
 		a->faultstatus = 0;
 		a->faultaddress = 0;
 		a->faultextra = 0;
-		a->lock_start = a->lock_last = 0;
+		hw__lock_region_set_locked(a, 0, 0);
 		a->cmd_pending = false;
 		a->drain_mask = 0;
 		/* A reset recovers the injected failures too: that is what a driver's

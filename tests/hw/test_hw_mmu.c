@@ -13,6 +13,7 @@
 
 #include "t_harness.h"
 #include "hw_test.h"
+#include "hw/hw_internal.h"	/* dev->lock: the outside-the-region test holds it */
 #include "util/u_compiler.h"
 #include "util/u_err.h"
 
@@ -196,6 +197,95 @@ T_TEST(lock_blocks, "hw/mmu/lock/inside-waits-outside-proceeds")
 	/* Bounded by the reader's life, not by a wall-clock minimum (the reader may start late). */
 	T_ASSERT(st.stall_ns > 0 && st.stall_ns <= t1 - t0);
 	T_ASSERT(st.max_stall_ns == st.stall_ns);
+	ht_expect_clean(t.dev);
+	ht_free(&t, a, 0);
+	ht_free(&t, b, 0);
+	ht_pt_fini(&pt);
+	ht_fini(&t);
+}
+
+/*
+ * While a region is locked, the accesses of other VAs of the AS go on
+ * without the device lock (a bind's lock window would otherwise queue all
+ * of them on it): with the lock held by the test, a unit with a warm TLB
+ * still reads and writes outside the region, by both the 8-byte and the
+ * general path, and a read inside still waits for UNLOCK.
+ */
+struct outside_unit {
+	struct hw_device *dev;
+	uint64_t va;
+	int warm_ret, ret[3];
+	uint64_t val, blk[2];
+	bool warm, go, done;
+};
+
+static void *outside_fn(void *arg)
+{
+	struct outside_unit *u = arg;
+	uint64_t v;
+
+	u->warm_ret = hw_read64(u->dev, AS, u->va, &v, NULL);
+	__atomic_store_n(&u->warm, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&u->go, __ATOMIC_ACQUIRE))
+		ht_sleep_us(50);
+	u->ret[0] = hw_read64(u->dev, AS, u->va, &u->val, NULL);
+	u->ret[1] = hw_write64(u->dev, AS, u->va + 8, 0x5eed, NULL);
+	u->ret[2] = hw_read(u->dev, AS, u->va + 8, u->blk, sizeof(u->blk), NULL);
+	__atomic_store_n(&u->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+T_TEST(lock_outside_lockfree, "hw/mmu/lock/outside-needs-no-device-lock")
+{
+	struct ht t;
+	struct ht_pt pt;
+	struct outside_unit u = { 0 };
+	struct reader in = { 0 };
+	pthread_t th;
+	phys_addr_t a, b;
+	uint64_t deadline;
+
+	ht_init(&t, NULL);
+	ht_pt_init(&pt, &t, 48);
+	a = ht_page(&t, MM_OWNER_BO, 0xa);
+	b = ht_page(&t, MM_OWNER_BO, 0xb);
+	ht_pt_map4k(&pt, 0x100000, a, 0);
+	ht_pt_map4k(&pt, 0x900000, b, 0);
+	ht_as_enable(t.dev, AS, pt.root);
+
+	u.dev = t.dev;
+	u.va = 0x900010;
+	T_ASSERT_OK(pthread_create(&th, NULL, outside_fn, &u));
+	while (!__atomic_load_n(&u.warm, __ATOMIC_ACQUIRE))
+		ht_sleep_us(50);
+	T_ASSERT_OK(u.warm_ret);
+	ht_as_lock(t.dev, AS, 0x100000, 0x1000);
+
+	pthread_mutex_lock(&t.dev->lock);
+	__atomic_store_n(&u.go, true, __ATOMIC_RELEASE);
+	deadline = ht_now_ns() + 2000000000ull;
+	while (!__atomic_load_n(&u.done, __ATOMIC_ACQUIRE) && ht_now_ns() < deadline)
+		ht_sleep_us(100);
+	pthread_mutex_unlock(&t.dev->lock);
+	T_ASSERT(__atomic_load_n(&u.done, __ATOMIC_ACQUIRE));
+	pthread_join(th, NULL);
+	T_ASSERT_OK(u.ret[0]);
+	T_ASSERT_OK(u.ret[1]);
+	T_ASSERT_OK(u.ret[2]);
+	T_ASSERT_EQ_U64(u.val, ht_word(0xb, 0x10));
+	T_ASSERT_EQ_U64(u.blk[0], 0x5eed);
+	T_ASSERT_EQ_U64(u.blk[1], ht_word(0xb, 0x20));
+
+	/* Inside still waits for the UNLOCK. */
+	in.dev = t.dev;
+	in.va = 0x100008;
+	T_ASSERT_OK(pthread_create(&in.th, NULL, reader_fn, &in));
+	T_ASSERT(!wait_done(&in, 30));
+	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UNLOCK);
+	T_ASSERT(wait_done(&in, 2000));
+	pthread_join(in.th, NULL);
+	T_ASSERT_OK(in.ret);
+	T_ASSERT_EQ_U64(in.val, ht_word(0xa, 8));
 	ht_expect_clean(t.dev);
 	ht_free(&t, a, 0);
 	ht_free(&t, b, 0);
