@@ -47,6 +47,9 @@ enum pantomime_checker_mode {
  * @coherent: model an IO-coherent GPU (default false, as on RK3588).
  * @job_timeout_ms: how long a GPU job may run before its group is declared
  *                  TIMEDOUT (0: panthor's 5000 ms).
+ * @gpu_nice: nice value (0..19, default 10) of the model's GPU executor
+ *            threads: GPU jobs run on the host's spare CPU instead of taking
+ *            it from the driver and its clients (0: same priority as them).
  */
 struct pantomime_config {
 	uint64_t memory_bytes;
@@ -56,6 +59,7 @@ struct pantomime_config {
 	const char *fault_spec;
 	bool coherent;
 	uint32_t job_timeout_ms;
+	int gpu_nice;
 };
 
 /** pantomime_config_default() - fill @cfg with the defaults. */

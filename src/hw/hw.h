@@ -62,6 +62,10 @@
  * @job_timeout_ns: longest a SYNC_WAIT may block before the slot stops with
  *                  TIMEOUT, unless the slot's CONFIG register says otherwise
  *                  (default 5 s).
+ * @queue_nice: nice value of the queue slots' executor threads (0..19;
+ *              default HW_QUEUE_NICE_DEFAULT): the model's GPU runs on the
+ *              host's spare CPU rather than taking it from the driver and
+ *              its clients, as real GPU hardware takes none.
  */
 struct hw_config {
 	uint32_t gpu_id;
@@ -89,7 +93,11 @@ struct hw_config {
 	uint64_t flush_ns;
 	uint32_t queue_slots;
 	uint64_t job_timeout_ns;
+	int queue_nice;
 };
+
+/** HW_QUEUE_NICE_DEFAULT - default hw_config.queue_nice. */
+#define HW_QUEUE_NICE_DEFAULT 10
 
 /** hw_config_default() - fill @cfg with the default G610-like device. */
 void hw_config_default(struct hw_config *cfg);

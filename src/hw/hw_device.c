@@ -99,6 +99,7 @@ void hw_config_default(struct hw_config *cfg)
 	cfg->flush_ns = 4000;
 	cfg->queue_slots = HW_MAX_QUEUE_SLOTS;
 	cfg->job_timeout_ns = 5000000000ull;
+	cfg->queue_nice = HW_QUEUE_NICE_DEFAULT;
 }
 
 static int config_check(const struct hw_config *cfg)
@@ -122,6 +123,10 @@ static int config_check(const struct hw_config *cfg)
 	if (cfg->tlb_entries && (!u_is_power_of_2(cfg->tlb_entries) || cfg->tlb_entries > 65536)) {
 		u_err(MOD, "config: tlb_entries %u is not 0 or a power of two up to 65536",
 		      cfg->tlb_entries);
+		return -EINVAL;
+	}
+	if (cfg->queue_nice < 0 || cfg->queue_nice > 19) {
+		u_err(MOD, "config: queue_nice %d outside 0..19", cfg->queue_nice);
 		return -EINVAL;
 	}
 	if (cfg->queue_slots > HW_MAX_QUEUE_SLOTS) {

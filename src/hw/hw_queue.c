@@ -50,7 +50,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/u_log.h"
 #include "util/u_thread.h"
@@ -134,6 +137,9 @@ static void *queue_thread(void *arg)
 	struct hw_device *dev = q->dev;
 	struct hw_cs_result res;
 
+	/* Only this thread (a Linux thread id); failure just leaves it at the caller's. */
+	if (dev->cfg.queue_nice)
+		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), dev->cfg.queue_nice);
 	pthread_mutex_lock(&dev->lock);
 	for (;;) {
 		while (!q->run_req && !dev->stopping)

@@ -134,6 +134,7 @@ API_EXPORT void pantomime_config_default(struct pantomime_config *cfg)
 	cfg->checker = PANTOMIME_CHECKER_COUNT;
 	cfg->fault_spec = NULL;
 	cfg->coherent = false;
+	cfg->gpu_nice = HW_QUEUE_NICE_DEFAULT;
 }
 
 API_EXPORT int pantomime_config_from_env(struct pantomime_config *cfg)
@@ -211,6 +212,19 @@ API_EXPORT int pantomime_config_from_env(struct pantomime_config *cfg)
 		}
 		c.job_timeout_ms = (uint32_t)ms;
 	}
+	v = getenv("PANTOMIME_GPU_NICE");
+	if (v && *v) {
+		char *end;
+		long nice;
+
+		errno = 0;
+		nice = strtol(v, &end, 10);
+		if (errno || *end || nice < 0 || nice > 19) {
+			u_err(MOD, "PANTOMIME_GPU_NICE: expected 0 to 19, not '%s'", v);
+			return -EINVAL;
+		}
+		c.gpu_nice = (int)nice;
+	}
 	*cfg = c;
 	return 0;
 }
@@ -244,6 +258,10 @@ API_EXPORT int pantomime_device_create(const struct pantomime_config *cfg,
 	}
 	if (!cfg->memory_bytes)
 		return -EINVAL;
+	if (cfg->gpu_nice < 0 || cfg->gpu_nice > 19) {
+		u_err(MOD, "gpu_nice %d outside 0..19", cfg->gpu_nice);
+		return -EINVAL;
+	}
 	if (cfg->fault_spec) {
 		int err = u_fault_configure(cfg->fault_spec);
 
@@ -257,6 +275,7 @@ API_EXPORT int pantomime_device_create(const struct pantomime_config *cfg,
 	hw_config_default(&dev->hw);
 	dev->hw.coherent = cfg->coherent;
 	dev->hw.tlb_entries = cfg->tlb_entries;
+	dev->hw.queue_nice = cfg->gpu_nice;
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.memory_bytes = cfg->memory_bytes;
 	pcfg.swap_bytes = cfg->swap_bytes;

@@ -1471,6 +1471,8 @@ static void usage(FILE *f)
 		"  --fault SPEC      allocation fault injection, e.g. random=0.0005,seed=3\n"
 		"                    (nth=N[,persistent], site=NAME, random[=P][,seed=S])\n"
 		"  --checker MODE    the GPU model's protocol checker: off, count (default), abort\n"
+		"  --gpu-nice N      nice value of the model's GPU threads, 0 to 19 (default 10:\n"
+		"                    GPU jobs use the CPU the clients leave)\n"
 		"  --trace FILE      write a Chrome/Perfetto trace (JSON) of the run\n"
 		"  --report FILE     write a self-contained HTML report with charts\n"
 		"  --dump VIEWS      at the end print gems, vms and/or pgtables (comma-separated)\n"
@@ -1541,7 +1543,7 @@ int pm_cmd_stress(int argc, char **argv)
 		    strcmp(name, "--memory") && strcmp(name, "--swap") && strcmp(name, "--seed") &&
 		    strcmp(name, "--fault") && strcmp(name, "--checker") &&
 		    strcmp(name, "--trace") && strcmp(name, "--report") && strcmp(name, "--dump") &&
-		    strcmp(name, "--ops"))
+		    strcmp(name, "--ops") && strcmp(name, "--gpu-nice"))
 			return pm_usage_error("stress", "unknown option '%s'", a);
 		val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		if (!val)
@@ -1579,6 +1581,10 @@ int pm_cmd_stress(int argc, char **argv)
 				s.cfg.checker = PANTOMIME_CHECKER_ABORT;
 			else
 				return pm_usage_error("stress", "--checker: '%s' is not off, count or abort", val);
+		} else if (!strcmp(name, "--gpu-nice")) {
+			if (pm_parse_uint(val, 0, 19, &v))
+				return pm_usage_error("stress", "--gpu-nice: '%s' is not a number from 0 to 19", val);
+			s.cfg.gpu_nice = (int)v;
 		} else if (!strcmp(name, "--trace")) {
 			trace = val;
 		} else if (!strcmp(name, "--report")) {
