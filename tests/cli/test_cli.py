@@ -159,11 +159,13 @@ def t_stress():
     check("file 0 vm" in out, "--dump vms printed no VM")
     check("resident-size" in out, "--dump gems printed no gems table")
     check("[" in err and "binds" in err, "no progress line on stderr")
-    t_trace_file(trace)
+    # Sanitized runs may end inside the initial fill, before any GPU job.
+    check(SANITIZED or j["ops"]["gpu_submit"] > 0, "no GPU job ran")
+    t_trace_file(trace, j["ops"]["gpu_submit"])
     t_html_file(html, j)
 
 
-def t_trace_file(path):
+def t_trace_file(path, gpu_jobs):
     with open(path) as f:
         d = json.load(f)
     ev = d["traceEvents"]
@@ -185,6 +187,34 @@ def t_trace_file(path):
         check(c in counters, "no counter " + c)
     ts = [e["ts"] for e in ev if "ts" in e]
     check(min(ts) >= 0, "negative timestamps")
+    if gpu_jobs:
+        t_executor_tracks(tracks, ev)
+
+
+def t_executor_tracks(tracks, ev, min_jobs=1):
+    """Each hardware queue slot that ran a job has its track gpu-csN: the driver's "job" spans
+    (vm, group, queue, seqno, ret), each holding the model's "stream" span of the run."""
+    cs = {t: n for t, n in tracks.items() if re.fullmatch(r"gpu-cs\d+", n)}
+    check(cs, "no executor (gpu-csN) track in %s" % sorted(set(tracks.values())))
+    jobs = [e for e in ev if e["ph"] == "X" and e["tid"] in cs and e["name"] == "job"]
+    streams = [e for e in ev if e["ph"] == "X" and e["tid"] in cs and e["name"] == "stream"]
+    check(len(jobs) >= min_jobs, "%d job spans on the executor tracks" % len(jobs))
+    for e in jobs[:200]:
+        for k in ("vm", "group", "queue", "seqno", "ret"):
+            check(k in e["args"], "job span without %s: %r" % (k, e))
+    vm_ids = {int(n[2:]) for n in tracks.values() if re.fullmatch(r"vm\d+", n)}
+    check(any(e["args"]["vm"] in vm_ids for e in jobs), "no job names a traced VM")
+    check(len(streams) >= len([j for j in jobs if j["args"]["ret"] == 0]),
+          "fewer stream runs than completed jobs")
+    for s in streams[:200]:
+        for k in ("as", "base", "size", "status", "instructions", "accesses", "stalls"):
+            check(k in s["args"], "stream span without %s: %r" % (k, s))
+        # The run nests in the job of the same slot that started it.
+        check(any(j["tid"] == s["tid"] and j["ts"] <= s["ts"] and
+                  s["ts"] + s["dur"] <= j["ts"] + j["dur"] + 0.002 for j in jobs),
+              "stream span outside every job span: %r" % s)
+    check(any(s["args"]["status"] == 2 and s["args"]["accesses"] > 0 for s in streams),
+          "no stream ran to DONE with accesses")
 
 
 def t_html_file(path, j):
