@@ -72,7 +72,7 @@ struct open_spans {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC, set up by ctrace_open() */
-	FILE *f;
+	int fd;
 	bool open;
 	bool stop;
 	int err;
@@ -131,9 +131,35 @@ static void tw_printf(const char *fmt, ...)
 		tw.cur->len += (size_t)n < BUF_SIZE - tw.cur->len ? (size_t)n : 0;
 }
 
+/*
+ * Write @b out and free it. Return: 0 or -errno. A plain write(), no stdio:
+ * a child the traced program forks and that ends with exit() has no stdio
+ * buffer of ours to flush into the shared file.
+ */
+static int write_all(struct tbuf *b)
+{
+	size_t done = 0;
+	int err = 0;
+
+	while (done < b->len) {
+		ssize_t n = write(tw.fd, b->data + done, b->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	free(b);
+	return err;
+}
+
 static void *writer_main(void *arg)
 {
 	uint64_t next_sample = tw.sample ? ctrace_now_ns() : UINT64_MAX;
+	int err;
 
 	pthread_mutex_lock(&tw.lock);
 	for (;;) {
@@ -168,10 +194,10 @@ static void *writer_main(void *arg)
 		if (!tw.full)
 			tw.full_tail = &tw.full;
 		pthread_mutex_unlock(&tw.lock);
-		if (fwrite(b->data, 1, b->len, tw.f) != b->len && !tw.err)
-			tw.err = -EIO;
-		free(b);
+		err = write_all(b);
 		pthread_mutex_lock(&tw.lock);
+		if (err && !tw.err)
+			tw.err = err;
 	}
 	pthread_mutex_unlock(&tw.lock);
 	return NULL;
@@ -297,46 +323,38 @@ static void on_event(void *cookie, const struct pantomime_trace_event *ev)
 	pthread_mutex_unlock(&tw.lock);
 }
 
-/* Open @path for writing under an exclusive flock, then truncate it. Return: the FILE or NULL (errno). */
-static FILE *open_locked(const char *path)
+/* Open @path for writing under an exclusive flock, then truncate it. Return: the fd or -errno. */
+static int open_locked(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666), err;
-	FILE *f;
 
 	if (fd < 0)
-		return NULL;
+		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? EBUSY : errno;
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto err_close;
 	}
 	if (ftruncate(fd, 0)) {
-		err = errno;
+		err = -errno;
 		goto err_close;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = errno;
-		goto err_close;
-	}
-	return f;
+	return fd;
 
 err_close:
 	close(fd);
-	errno = err;
-	return NULL;
+	return err;
 }
 
 int ctrace_open(const char *path, ctrace_sample_fn sample, void *cookie, uint64_t period_ns)
 {
 	pthread_condattr_t ca;
-	int ret;
-	FILE *f;
+	int ret, fd;
 
 	if (__atomic_load_n(&tw.open, __ATOMIC_ACQUIRE))
 		return -EBUSY;
-	f = open_locked(path);
-	if (!f)
-		return -errno;
+	fd = open_locked(path);
+	if (fd < 0)
+		return fd;
 	pthread_mutex_lock(&tw.lock);
 	tw.cur = malloc(sizeof(*tw.cur));
 	if (!tw.cur) {
@@ -353,7 +371,7 @@ int ctrace_open(const char *path, ctrace_sample_fn sample, void *cookie, uint64_
 	tw.cur->len = 0;
 	tw.full = NULL;
 	tw.full_tail = &tw.full;
-	tw.f = f;
+	tw.fd = fd;
 	tw.err = 0;
 	tw.stop = false;
 	tw.t0 = ctrace_now_ns();
@@ -381,7 +399,7 @@ err_free:
 	tw.cur = NULL;
 err_unlock:
 	pthread_mutex_unlock(&tw.lock);
-	fclose(f);
+	close(fd);
 	return ret;
 }
 
@@ -440,20 +458,19 @@ int ctrace_close(void)
 		free(os);
 	}
 	pthread_mutex_unlock(&tw.lock);
+	err = tw.err;
 	while (tw.full) {
 		struct tbuf *b = tw.full;
+		int werr;
 
 		tw.full = b->next;
-		if (fwrite(b->data, 1, b->len, tw.f) != b->len && !tw.err)
-			tw.err = -EIO;
-		free(b);
+		werr = write_all(b);
+		if (werr && !err)
+			err = werr;
 	}
 	pthread_cond_destroy(&tw.cond);
-	err = tw.err;
-	if (ferror(tw.f) && !err)
-		err = -EIO;
-	if (fclose(tw.f) && !err)
+	if (close(tw.fd) && !err)
 		err = -errno;
-	tw.f = NULL;
+	tw.fd = -1;
 	return err;
 }
