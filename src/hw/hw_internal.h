@@ -487,7 +487,7 @@ struct hw_cs_result {
  * Set once at creation:
  * @index: slot number.
  * @track: the slot's trace track, "gpu-cs<index>" (its executor's stream
- *         runs, stalls and MMU faults; docs/cli.md "Trace").
+ *         runs, stalls and MMU faults; docs/cli.md "--trace FILE").
  * @dev: the device.
  */
 struct hw_queue {
