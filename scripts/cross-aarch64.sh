@@ -34,7 +34,8 @@ run "$work/test-uaccess" || status=1
 echo "== shim (aarch64)"
 $CC "${CFLAGS[@]}" -shared -fPIC -fvisibility=hidden -fno-delete-null-pointer-checks \
 	-Wl,-z,nodelete -o "$work/libpantomime-shim-mock.so" \
-	"$src"/src/shim/*.c "$src/tests/shim/mock_backend.c" "${util[@]}" -ldl || exit 1
+	"$src"/src/shim/*.c "$src/src/ctrace/ctrace.c" "$src/tests/shim/mock_backend.c" \
+	"${util[@]}" -ldl || exit 1
 for t in discovery fds ioctl passthrough; do
 	$CC "${CFLAGS[@]}" -o "$work/test-shim-$t" "$src/tests/shim/test_shim_$t.c" \
 		"$src/tests/lib/t_harness.c" "${util[@]}" || exit 1

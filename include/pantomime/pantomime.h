@@ -229,11 +229,21 @@ unsigned long pantomime_shrink(struct pantomime_device *dev, unsigned long nr_pa
  * struct pantomime_trace_event - one trace event of the driver or the model.
  * @ts_ns: CLOCK_MONOTONIC time in nanoseconds.
  * @category: "vm" (bind ops, locked regions, faults), "shrinker" (scans,
- *            evictions, restores), "gpu" (stalls of GPU accesses on locked
- *            regions) or "mem" (memory reclaim).
- * @name: event name ("map", "lock_region", "evict", ...).
+ *            evictions, restores), "gpu" (jobs and stream runs of the
+ *            hardware queue slots, stalls of GPU accesses on locked
+ *            regions, MMU faults of a slot's accesses) or "mem" (memory
+ *            reclaim).
+ * @name: event name ("map", "lock_region", "evict", "job", "stream",
+ *        "stall", "fault", ...).
  * @track: the row it belongs to: "vm<id>" (ids are unique per process),
- *         "shrinker", "gpu-as<n>", or the memory budget's name.
+ *         "shrinker", "gpu-as<n>" (every stall on address space n),
+ *         "gpu-cs<n>" (hardware queue slot n, the unit that executes a
+ *         command stream: a "job" span per GROUP_SUBMIT job it runs, with
+ *         the vm, group, queue and seqno, holding the model's "stream"
+ *         span of the run, with the as, stream base and size, the end
+ *         status and the run's instruction, access and stall counts; its
+ *         "stall" spans and "fault" instants), or the memory budget's name.
+ *         Slot and AS numbers are per device.
  * @phase: 'B' begin, 'E' end (of the last 'B' of the same @track and
  *         thread), 'i' instant.
  * @nargs: number of valid entries in @arg_names and @args (at most 4).

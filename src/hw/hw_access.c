@@ -544,6 +544,8 @@ static void stall(struct hw_device *dev, struct hw_agent *ag, unsigned int as, u
 	if (u_trace_enabled()) {
 		snprintf(track, sizeof(track), "gpu-as%u", as);
 		U_TRACE("gpu", "stall", track, 'B', "va", va);
+		if (hw__unit_track)	/* a queue executor: on its own track too */
+			U_TRACE("gpu", "stall", hw__unit_track, 'B', "as", as, "va", va);
 	}
 	access_end(ag);		/* not in flight while asleep: LOCK need not wait for us */
 	while (!dev->stopping) {
@@ -561,8 +563,11 @@ static void stall(struct hw_device *dev, struct hw_agent *ag, unsigned int as, u
 	count(&aa->stall_ns, dt);
 	if (dt > aa->max_stall_ns)
 		__atomic_store_n(&aa->max_stall_ns, dt, __ATOMIC_RELAXED);
-	if (track[0])
+	if (track[0]) {
 		U_TRACE("gpu", "stall", track, 'E', "ns", dt);
+		if (hw__unit_track)
+			U_TRACE("gpu", "stall", hw__unit_track, 'E', "ns", dt);
+	}
 }
 
 static int raise_fault(struct hw_device *dev, struct hw_agent *ag, unsigned int as, uint64_t va,

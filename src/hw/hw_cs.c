@@ -69,6 +69,12 @@
  * fault on every real stream. One fetch per instruction, no prefetch
  * buffer: a change to the stream's memory is seen at the next fetch.
  *
+ * Trace (when a tracer is attached; hw_queue.c "Tracing"): each run is a
+ * "stream" span on the slot's track "gpu-cs<n>", begun with the AS, the
+ * stream base and size, ended with STATUS and the run's instruction,
+ * access and stall counts; an MMU fault of one of its accesses is a
+ * "fault" instant there (AS, VA, MMU exception type, access type).
+ *
  * Errors stop the run at the failing instruction (PC = its VA):
  *   fetch or data access faults      FAULT, CS_BUS_FAULT, MMU code in the detail
  *   bad register, alignment, cond.   FAULT, CS_INSTR_INVALID, opcode in the detail
@@ -83,6 +89,7 @@
 #include <string.h>
 
 #include "util/u_log.h"
+#include "util/u_trace.h"
 
 #define MOD "hw"
 
@@ -182,6 +189,9 @@ static bool mem_fault(struct cs_run *r, int ret, const struct hw_fault *f, uint6
 		finish(r, HW_QUEUE_STATUS_FAULT, HW_CS_EXC_UNRECOVERABLE, va);
 		return false;
 	}
+	if (ret == -EFAULT)
+		U_TRACE("gpu", "fault", r->q->track, 'i', "as", r->as, "va", va, "exception", mmu,
+			"access", type);
 	u_dbg(MOD, "queue %u: %s at VA 0x%llx failed (%d, MMU exception 0x%x), instruction at 0x%llx",
 	      r->q->index, type == HW_ACCESS_WRITE ? "write" : type == HW_ACCESS_ATOMIC ?
 	      "atomic" : "read", (unsigned long long)va, ret, mmu, (unsigned long long)r->pc);
@@ -525,8 +535,13 @@ void hw__cs_run(struct hw_device *dev, struct hw_queue *q, struct hw_cs_result *
 		.dev = dev, .q = q, .as = q->as, .pc = q->base, .start = q->base, .end = q->end,
 		.res = res,
 	};
-	uint64_t stalls0 = hw__self_stalls(dev, r.as);
+	uint64_t stalls0 = hw__self_stalls(dev, r.as), stalls;
+	uint64_t insns0 = q->st.instructions, accesses0 = q->st.accesses;
+	bool traced = u_trace_enabled();
 
+	if (traced)
+		U_TRACE("gpu", "stream", q->track, 'B', "as", r.as, "base", q->base,
+			"size", q->end - q->base);
 	q->depth = 0;
 	for (;;) {
 		int stop = __atomic_load_n(&q->stop_req, __ATOMIC_RELAXED);
@@ -561,5 +576,10 @@ void hw__cs_run(struct hw_device *dev, struct hw_queue *q, struct hw_cs_result *
 			break;
 		r.pc = r.next;
 	}
-	count(&q->st.stalls, hw__self_stalls(dev, r.as) - stalls0);
+	stalls = hw__self_stalls(dev, r.as) - stalls0;
+	count(&q->st.stalls, stalls);
+	if (traced)
+		U_TRACE("gpu", "stream", q->track, 'E', "status", res->status,
+			"instructions", q->st.instructions - insns0,
+			"accesses", q->st.accesses - accesses0, "stalls", stalls);
 }

@@ -491,6 +491,8 @@ struct hw_cs_result {
  *
  * Set once at creation:
  * @index: slot number.
+ * @track: the slot's trace track, "gpu-cs<index>" (its executor's stream
+ *         runs, stalls and MMU faults; docs/cli.md "--trace FILE").
  * @dev: the device.
  */
 struct hw_queue {
@@ -522,6 +524,7 @@ struct hw_queue {
 	struct hw_queue_stats st;
 
 	unsigned int index;
+	char track[16];
 	struct hw_device *dev;
 };
 
@@ -782,6 +785,13 @@ bool hw__drained_locked(struct hw_device *dev, unsigned int as);
 uint64_t hw__self_stalls(struct hw_device *dev, unsigned int as);
 
 /* ---- hw_queue.c ---- */
+
+/**
+ * hw__unit_track - thread-local: the trace track of the calling thread when
+ * it is a queue slot's executor (hw_queue.track), else NULL. A stall of its
+ * access on a locked region is drawn there too (hw_access.c).
+ */
+extern __thread const char *hw__unit_track;
 
 /** hw__queues_init() - set up the queue slots at creation. Return: 0 or -errno. */
 int hw__queues_init(struct hw_device *dev);

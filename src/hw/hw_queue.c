@@ -38,6 +38,14 @@
  * through the MMU and are judged by the checker. The interpreter itself is
  * hw_cs.c; this file only starts runs and publishes their results.
  *
+ * Tracing. The slot is the unit that executes a stream, so each slot has
+ * a trace track, "gpu-cs<n>" (hw_queue.track): hw_cs.c draws a "stream"
+ * span per run and a "fault" instant per MMU fault of its accesses there,
+ * and hw_access.c draws the executor's stalls on locked regions there (it
+ * finds the track through the thread-local hw__unit_track, set once when
+ * the executor thread starts). Each trace point is one predictable branch
+ * while no tracer is attached; none is per access.
+ *
  * Stopping. STOP and aborts (reset, destroy) are requests the executor
  * reads between instructions (hw_queue.stop_req, a relaxed load per
  * instruction). A stream blocked in SYNC_WAIT is woken for them; one whose
@@ -49,6 +57,7 @@
 #include "hw_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -131,6 +140,8 @@ static void queue_publish_locked(struct hw_device *dev, struct hw_queue *q,
  * Executor threads
  * ------------------------------------------------------------------- */
 
+__thread const char *hw__unit_track;
+
 static void *queue_thread(void *arg)
 {
 	struct hw_queue *q = arg;
@@ -140,6 +151,7 @@ static void *queue_thread(void *arg)
 	/* Only this thread (a Linux thread id); failure just leaves it at the caller's. */
 	if (dev->cfg.queue_nice)
 		(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), dev->cfg.queue_nice);
+	hw__unit_track = q->track;
 	pthread_mutex_lock(&dev->lock);
 	for (;;) {
 		while (!q->run_req && !dev->stopping)
@@ -372,6 +384,7 @@ int hw__queues_init(struct hw_device *dev)
 		struct hw_queue *q = &dev->queues[n];
 
 		q->index = n;
+		snprintf(q->track, sizeof(q->track), "gpu-cs%u", n);
 		q->dev = dev;
 		ret = u_cond_init_monotonic(&q->cond);
 		if (ret) {

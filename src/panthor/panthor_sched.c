@@ -73,6 +73,7 @@
 #include "panthor/panthor_syncs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,6 +89,7 @@
 #include "util/u_log.h"
 #include "util/u_refcount.h"
 #include "util/u_thread.h"
+#include "util/u_trace.h"
 
 #define MOD "sched"
 
@@ -195,6 +197,8 @@ struct panthor_queue {
  * @timedout: a job timed out (atomic).
  * @innocent: a reset killed the group (atomic).
  * @destroyed: GROUP_DESTROY happened (atomic).
+ * @handle: the file's handle of the group (trace arguments); set under the
+ *          pool lock before the handle is published, never changed after.
  */
 struct panthor_group {
 	struct u_refcount refcount;
@@ -210,6 +214,7 @@ struct panthor_group {
 	bool timedout;
 	bool innocent;
 	bool destroyed;
+	uint32_t handle;
 };
 
 /**
@@ -438,8 +443,8 @@ static uint32_t all_queues(const struct panthor_group *group)
 }
 
 /* Program @slot with @job's stream and wait for its end; Return: the fence error. */
-static int job_run_on_slot(struct panthor_sched *sched, struct panthor_job *job, uint32_t slot,
-			   uint32_t as, bool *lost)
+static int job_slot_exec(struct panthor_sched *sched, struct panthor_job *job,
+			 uint32_t slot, uint32_t as, bool *lost)
 {
 	struct panthor_device *ptdev = sched->ptdev;
 	struct panthor_group *group = job->group;
@@ -519,6 +524,29 @@ static int job_run_on_slot(struct panthor_sched *sched, struct panthor_job *job,
 		group_mark_fatal(group, 1u << job->queue->index);
 		return -EINVAL;
 	}
+}
+
+/*
+ * job_slot_exec(), traced (when a tracer is attached) as a "job" span on
+ * the slot's track "gpu-cs<slot>", the name the model gives the slot: from
+ * before DOORBELL until the slot's end was seen, with the ids only the
+ * driver knows. The model's "stream" span of the run nests inside it.
+ */
+static int job_run_on_slot(struct panthor_sched *sched, struct panthor_job *job, uint32_t slot,
+			   uint32_t as, bool *lost)
+{
+	struct panthor_group *group = job->group;
+	char track[16];
+	int ret;
+
+	if (!u_trace_enabled())
+		return job_slot_exec(sched, job, slot, as, lost);
+	snprintf(track, sizeof(track), "gpu-cs%u", slot);
+	U_TRACE("gpu", "job", track, 'B', "vm", panthor_vm_id(group->vm), "group", group->handle,
+		"queue", job->queue->index, "seqno", job->fence->seqno);
+	ret = job_slot_exec(sched, job, slot, as, lost);
+	U_TRACE("gpu", "job", track, 'E', "ret", ret);
+	return ret;
 }
 
 /* Run @job and free it, then signal its fence. */
@@ -771,6 +799,7 @@ int panthor_group_create(struct panthor_file *pfile, const struct drm_panthor_gr
 	u_mutex_lock(&pool->lock);
 	for (id = 0; id < PANTHOR_MAX_GROUPS_PER_FILE; id++) {
 		if (!pool->groups[id]) {
+			group->handle = id + 1;
 			pool->groups[id] = group;
 			ret = 0;
 			break;

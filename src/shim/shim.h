@@ -9,7 +9,8 @@
  *                  fake stat, the /dev/dri listing
  *   shim_maps.c    the record of BO mappings made through the shim
  *   shim_device.c  the process's device, ioctl/mmap forwarding, fork rule,
- *                  exit report
+ *                  exit report, the trace file (PANTOMIME_TRACE_FILE, written
+ *                  by src/ctrace)
  *   shim_libc.c    the interposed entry points themselves
  *
  * Nothing here is exported from the .so: only the libc names in shim_libc.c

@@ -29,6 +29,12 @@
  * closes never call into the driver and its exit prints no report. After
  * exec the shim starts afresh; inherited device fds are plain files there.
  *
+ * Trace: with PANTOMIME_TRACE_FILE (`pantomime run --trace` sets it), the
+ * device's creation starts the Chrome trace writer of src/ctrace (its
+ * writer thread is the only thread the shim adds, and only then), which
+ * also samples the memory counters every 100 ms; the exit destructor
+ * finishes the file. A file another process is writing is left to it.
+ *
  * Exit report (a destructor, which runs after the program's atexit
  * handlers): with PANTOMIME_REPORT=1, or when the checker reported a
  * violation, pantomime_dump() of the statistics and the checker reports
@@ -48,6 +54,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ctrace/ctrace.h"
 #include "util/u_alloc.h"
 #include "util/u_log.h"
 #include "util/u_uaccess.h"
@@ -60,6 +67,48 @@ static int shim_dev_err;
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int fork_msg_done;
+
+/* The DRAM budget of the device, for the "free MiB" counter of the trace. */
+static uint64_t shim_dev_memory;
+
+/* The trace writer's sampler: the memory counters, every 100 ms while tracing. */
+static void shim_trace_sample(void *cookie, uint64_t now)
+{
+	struct pantomime_device *dev = __atomic_load_n(&shim_dev, __ATOMIC_ACQUIRE);
+	struct pantomime_stats st;
+	uint64_t used;
+
+	if (!dev)
+		return;
+	pantomime_get_stats(dev, &st);
+	used = st.resident_bytes < shim_dev_memory ? st.resident_bytes : shim_dev_memory;
+	ctrace_counter("resident MiB", now, (double)st.resident_bytes / 1048576.0);
+	ctrace_counter("free MiB", now, (double)(shim_dev_memory - used) / 1048576.0);
+	ctrace_counter("swap used MiB", now, (double)st.swap_used_bytes / 1048576.0);
+}
+
+/*
+ * PANTOMIME_TRACE_FILE: start the trace writer before the device exists, so
+ * that its creation is traced too. Another process of the same run holding
+ * the file is not an error (this one is not traced); any other failure is.
+ */
+static int shim_trace_start(void)
+{
+	const char *path = getenv("PANTOMIME_TRACE_FILE");
+	int err;
+
+	if (!path || !*path)
+		return 0;
+	err = ctrace_open(path, shim_trace_sample, NULL, 100000000ull);
+	if (err == -EBUSY) {
+		u_warn("shim", "PANTOMIME_TRACE_FILE: '%s' is being written by another process; "
+		       "this one (pid %d) is not traced", path, (int)getpid());
+		return 0;
+	}
+	if (err)
+		u_err("shim", "PANTOMIME_TRACE_FILE: cannot write '%s': %s", path, strerror(-err));
+	return err;
+}
 
 int shim_device_get(struct pantomime_device **out)
 {
@@ -75,8 +124,14 @@ int shim_device_get(struct pantomime_device **out)
 	if (!shim_dev && !shim_dev_err) {
 		pantomime_config_default(&cfg);
 		err = pantomime_config_from_env(&cfg);
+		shim_dev_memory = cfg.memory_bytes;
 		if (!err)
+			err = shim_trace_start();
+		if (!err) {
 			err = pantomime_device_create(&cfg, &dev);
+			if (err)
+				ctrace_close();
+		}
 		if (err) {
 			u_err("shim", "cannot create the device (%s): every open of "
 			      "/dev/dri/card0 and renderD128 fails", strerror(-err));
@@ -240,6 +295,7 @@ __attribute__((destructor)) static void shim_exit_report(void)
 		return;
 	pantomime_get_stats(dev, &st);
 	shim_exit_files(dev);
+	ctrace_close();		/* the device's threads may still run: their events are dropped */
 	if (report_at_exit || st.checker_violations) {
 		fprintf(stderr, "pantomime: report at exit (pid %d)\n", (int)getpid());
 		pantomime_dump(dev, PANTOMIME_VIEW_STATS, stderr);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The `pantomime` command, end to end (TAP).
 
-Usage: test_cli.py PANTOMIME [render]
+Usage: test_cli.py PANTOMIME [render|shim-trace]
 
 Every subcommand and option, bad usage (a message naming the problem and
 exit 2), a short stress run that must pass (with --trace, --report, --dump
@@ -12,6 +12,8 @@ PANTOMIME_CLI_SECONDS shortens the stress runs (the sanitizer builds set it).
 
 With "render", only loads the HTML report in headless Chromium and checks
 the screenshot is not blank (a skipped TAP plan when chromium is absent).
+With "shim-trace", only runs the client PANTOMIME_CLI_CLIENT with the shim
+(PANTOMIME_CLI_PRELOAD) and PANTOMIME_TRACE_FILE, and checks its trace.
 """
 import json
 import os
@@ -33,12 +35,13 @@ TMP = tempfile.mkdtemp(prefix="pantomime-cli-")
 results = []
 
 
-def run(args, timeout=300, env=None):
+def run(args, timeout=300, env=None, cwd=None):
     e = dict(os.environ)
     e.setdefault("PANTOMIME_LOG", "error")
     if env:
         e.update(env)
-    p = subprocess.run([EXE] + args, capture_output=True, text=True, timeout=timeout, env=e)
+    p = subprocess.run([EXE] + args, capture_output=True, text=True, timeout=timeout, env=e,
+                       cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -76,6 +79,10 @@ def t_help():
     for opt in ("--seconds", "--clients", "--memory", "--swap", "--seed", "--fault",
                 "--trace", "--report", "--dump", "--json"):
         check(opt in out, "stress --help does not mention " + opt)
+    rc, out, _ = run(["run", "--help"])
+    for opt in ("--memory", "--swap", "--checker", "--fault", "--tlb", "--trace", "--report",
+                "--dump", "--json"):
+        check(opt in out, "run --help does not mention " + opt)
 
 
 def t_bad_usage():
@@ -100,6 +107,9 @@ def t_bad_usage():
         (["run", "--frob", "--", "true"], "unknown option"),
         (["run", "true"], "put '--' before the command"),
         (["run", "--dump", "x", "--", "true"], "--dump"),
+        (["run", "--trace=", "--", "true"], "--trace: empty file name"),
+        (["run", "--trace", os.path.join(TMP, "no-such-dir", "t.json"), "--", "true"],
+         "--trace: cannot write"),
         (["bench", "--frob"], "unknown option"),
         (["bench", "--repeat", "0"], "--repeat"),
         (["bench", "nosuchsuite"], "unknown suite 'nosuchsuite'"),
@@ -159,11 +169,13 @@ def t_stress():
     check("file 0 vm" in out, "--dump vms printed no VM")
     check("resident-size" in out, "--dump gems printed no gems table")
     check("[" in err and "binds" in err, "no progress line on stderr")
-    t_trace_file(trace)
+    # Sanitized runs may end inside the initial fill, before any GPU job.
+    check(SANITIZED or j["ops"]["gpu_submit"] > 0, "no GPU job ran")
+    t_trace_file(trace, j["ops"]["gpu_submit"])
     t_html_file(html, j)
 
 
-def t_trace_file(path):
+def t_trace_file(path, gpu_jobs):
     with open(path) as f:
         d = json.load(f)
     ev = d["traceEvents"]
@@ -185,6 +197,34 @@ def t_trace_file(path):
         check(c in counters, "no counter " + c)
     ts = [e["ts"] for e in ev if "ts" in e]
     check(min(ts) >= 0, "negative timestamps")
+    if gpu_jobs:
+        t_executor_tracks(tracks, ev)
+
+
+def t_executor_tracks(tracks, ev, min_jobs=1):
+    """Each hardware queue slot that ran a job has its track gpu-csN: the driver's "job" spans
+    (vm, group, queue, seqno, ret), each holding the model's "stream" span of the run."""
+    cs = {t: n for t, n in tracks.items() if re.fullmatch(r"gpu-cs\d+", n)}
+    check(cs, "no executor (gpu-csN) track in %s" % sorted(set(tracks.values())))
+    jobs = [e for e in ev if e["ph"] == "X" and e["tid"] in cs and e["name"] == "job"]
+    streams = [e for e in ev if e["ph"] == "X" and e["tid"] in cs and e["name"] == "stream"]
+    check(len(jobs) >= min_jobs, "%d job spans on the executor tracks" % len(jobs))
+    for e in jobs[:200]:
+        for k in ("vm", "group", "queue", "seqno", "ret"):
+            check(k in e["args"], "job span without %s: %r" % (k, e))
+    vm_ids = {int(n[2:]) for n in tracks.values() if re.fullmatch(r"vm\d+", n)}
+    check(any(e["args"]["vm"] in vm_ids for e in jobs), "no job names a traced VM")
+    check(len(streams) >= len([j for j in jobs if j["args"]["ret"] == 0]),
+          "fewer stream runs than completed jobs")
+    for s in streams[:200]:
+        for k in ("as", "base", "size", "status", "instructions", "accesses", "stalls"):
+            check(k in s["args"], "stream span without %s: %r" % (k, s))
+        # The run nests in the job of the same slot that started it.
+        check(any(j["tid"] == s["tid"] and j["ts"] <= s["ts"] and
+                  s["ts"] + s["dur"] <= j["ts"] + j["dur"] + 0.002 for j in jobs),
+              "stream span outside every job span: %r" % s)
+    check(any(s["args"]["status"] == 2 and s["args"]["accesses"] > 0 for s in streams),
+          "no stream ran to DONE with accesses")
 
 
 def t_html_file(path, j):
@@ -285,6 +325,79 @@ def t_run():
     check(rc == 127 and "cannot run" in err, "missing program: %d %r" % (rc, err))
 
 
+CLIENT = os.environ.get("PANTOMIME_CLI_CLIENT")
+
+
+def check_client_trace(path):
+    """The trace of the client (tests/uapi/test_uapi_shim_sched.c: one VM, BO binds, one
+    GROUP_SUBMIT): valid JSON, a VM track with its bind spans, the executor track with the
+    job and its stream run, and the memory counters."""
+    with open(path) as f:
+        d = json.load(f)
+    ev = d["traceEvents"]
+    tracks = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+    vm_tids = {t for t, n in tracks.items() if re.fullmatch(r"vm\d+", n)}
+    check(vm_tids, "no VM track in %s" % sorted(tracks.values()))
+    check(any(e["ph"] == "X" and e["name"] == "map" and e["tid"] in vm_tids for e in ev),
+          "no map span on the VM tracks")
+    t_executor_tracks(tracks, ev)
+    counters = {e["name"] for e in ev if e["ph"] == "C"}
+    for c in ("resident MiB", "free MiB", "swap used MiB"):
+        check(c in counters, "no counter " + c)
+
+
+def t_run_trace():
+    if os.environ.get("PANTOMIME_CLI_SANITIZER"):
+        raise Skip("the sanitized shim cannot be preloaded into uninstrumented programs "
+                   "(cli-shim-trace covers the shim's writer there)")
+    check(CLIENT and os.path.exists(CLIENT), "no client program (PANTOMIME_CLI_CLIENT)")
+    trace = os.path.join(TMP, "run-trace.json")
+    # A relative path, from another directory than the program's: the shim gets it absolute.
+    rc, out, err = run(["run", "--memory", "256M", "--trace", os.path.basename(trace), "--", CLIENT],
+                       cwd=TMP)
+    check(rc == 0, "run --trace failed (%d): %s %s" % (rc, out[-800:], err[-800:]))
+    check_client_trace(trace)
+    # A program that never opens the device leaves a valid, empty trace.
+    empty = os.path.join(TMP, "run-empty.json")
+    rc, out, err = run(["run", "--trace", empty, "--", "true"])
+    check(rc == 0, "run --trace -- true: %d %s" % (rc, err[-300:]))
+    with open(empty) as f:
+        ev = json.load(f)["traceEvents"]
+    check(not [e for e in ev if e["ph"] != "M"], "events in the trace of 'true': %r" % ev[:5])
+
+
+def shim_trace():
+    """cli-shim-trace: the client under the shim with PANTOMIME_TRACE_FILE (and the sanitizer
+    runtime first in sanitized builds); a second process finds the file taken."""
+    def one():
+        check(CLIENT and os.path.exists(CLIENT), "no client program (PANTOMIME_CLI_CLIENT)")
+        trace = os.path.join(TMP, "shim-trace.json")
+        e = dict(os.environ)
+        e.update({"LD_PRELOAD": os.environ["PANTOMIME_CLI_PRELOAD"], "PANTOMIME_MEMORY": "256M",
+                  "PANTOMIME_TRACE_FILE": trace, "PANTOMIME_LOG": "warn"})
+        p = subprocess.run([CLIENT], capture_output=True, text=True, timeout=100, env=e)
+        check(p.returncode == 0, "client failed (%d): %s %s" % (p.returncode, p.stdout[-800:],
+                                                              p.stderr[-800:]))
+        check_client_trace(trace)
+        # The file is locked while a process writes it: a second writer is refused, with a
+        # message, and the program still runs.
+        import fcntl
+        with open(trace, "r+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            p = subprocess.run([CLIENT], capture_output=True, text=True, timeout=100, env=e)
+            check(p.returncode == 0, "client with the trace file taken failed (%d): %s" %
+                  (p.returncode, p.stderr[-800:]))
+            check("being written by another process" in p.stderr,
+                  "no message about the taken file: %r" % p.stderr[-500:])
+        check_client_trace(trace)       # untouched by the second process
+    case("cli/shim-trace", one)
+    ok, n, msg = results[-1]
+    print("1..1\n%s 1 - %s" % ("ok" if ok else "not ok", n))
+    for l in msg.splitlines():
+        print("# " + l)
+    return 0 if ok else 1
+
+
 # ---- render ------------------------------------------------------------------------------
 
 def render():
@@ -345,8 +458,14 @@ def main():
             return render()
         finally:
             shutil.rmtree(TMP, ignore_errors=True)
+    if MODE == "shim-trace":
+        try:
+            return shim_trace()
+        finally:
+            shutil.rmtree(TMP, ignore_errors=True)
     cases = [("cli/help", t_help), ("cli/bad-usage", t_bad_usage), ("cli/bench", t_bench),
-             ("cli/run", t_run), ("cli/stress-seed-and-options", t_stress_seed),
+             ("cli/run", t_run), ("cli/run-trace", t_run_trace),
+             ("cli/stress-seed-and-options", t_stress_seed),
              ("cli/stress", t_stress), ("cli/stress-fault", t_stress_fault)]
     print("1..%d" % len(cases))
     sys.stdout.flush()

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "t_harness.h"
@@ -16,6 +17,7 @@
 #include "cs_asm.h"
 #include "util/u_compiler.h"
 #include "util/u_err.h"
+#include "util/u_trace.h"
 
 #define AS		1
 #define CODE_VA		0x800000ull	/* CODE_PAGES pages of instructions, NOEXEC as user space maps them */
@@ -790,6 +792,149 @@ T_TEST(lock_stall, "hw/cs/lock/store-stalls-until-unlock")
 	T_ASSERT_OK(hw_as_stats(f.dev, AS, &as));
 	T_ASSERT_EQ_U64(as.stalls, 1);
 	T_ASSERT(as.stall_ns >= 25000000);
+	ht_expect_clean(f.dev);
+	csf_fini(&f);
+}
+
+/* ---------------------------------------------------------------------
+ * Trace: each slot's executor has its track, "gpu-cs<n>"
+ * ------------------------------------------------------------------- */
+
+/* One recorded trace event (strings copied: they live only during the callback). */
+struct trec_ev {
+	char track[16];
+	char name[16];
+	char phase;
+	unsigned int nargs;
+	char arg_names[4][16];
+	int64_t args[4];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	unsigned int n;
+	struct trec_ev ev[256];
+} trec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void trec_event(void *cookie, const struct u_trace_event *ev)
+{
+	pthread_mutex_lock(&trec.lock);
+	if (trec.n < ARRAY_SIZE(trec.ev)) {
+		struct trec_ev *e = &trec.ev[trec.n++];
+
+		snprintf(e->track, sizeof(e->track), "%s", ev->track);
+		snprintf(e->name, sizeof(e->name), "%s", ev->name);
+		e->phase = ev->phase;
+		e->nargs = ev->nargs;
+		for (unsigned int i = 0; i < ev->nargs; i++) {
+			snprintf(e->arg_names[i], sizeof(e->arg_names[i]), "%s", ev->arg_names[i]);
+			e->args[i] = ev->args[i];
+		}
+	}
+	pthread_mutex_unlock(&trec.lock);
+}
+
+static const struct u_tracer_ops trec_ops = { .event = trec_event };
+
+/* Return: the index of the first recorded event @name/@phase on @track, or -1. */
+static int trec_find(const char *track, const char *name, char phase)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&trec.lock);
+	for (unsigned int i = 0; i < trec.n && found < 0; i++)
+		if (!strcmp(trec.ev[i].track, track) && !strcmp(trec.ev[i].name, name) &&
+		    trec.ev[i].phase == phase)
+			found = (int)i;
+	pthread_mutex_unlock(&trec.lock);
+	return found;
+}
+
+/* Return: argument @name of event @i (the recorder is detached), failing the test if absent. */
+static int64_t trec_arg(int i, const char *name)
+{
+	T_ASSERT_MSG(i >= 0, "event not recorded");
+	for (unsigned int k = 0; k < trec.ev[i].nargs; k++)
+		if (!strcmp(trec.ev[i].arg_names[k], name))
+			return trec.ev[i].args[k];
+	t_fail(__FILE__, __LINE__, "event %s on %s has no argument %s", trec.ev[i].name,
+	       trec.ev[i].track, name);
+	return 0;
+}
+
+/*
+ * A stream stalled on a locked region: its run is a "stream" span on
+ * gpu-cs0 with the stall nested in it; a stream that faults on slot 1 shows
+ * the MMU fault as an instant on gpu-cs1. Nothing is recorded while no
+ * tracer is attached.
+ */
+T_TEST(trace_executor_tracks, "hw/cs/trace/executor-tracks-stall-fault")
+{
+	uint64_t deadline;
+	int sb, se, stb, ste, f1, e1;
+	struct csf f;
+	struct csa a;
+
+	csf_init(&f);
+	csf_stream(&f, &a, 0);
+	csa_emit(&a, csa_move48(0, DATA_VA));
+	csa_emit(&a, csa_move32(2, 0x77));
+	csa_emit(&a, csa_store(2, 0, 1, 0));
+	csa_emit(&a, csa_move32(3, 0x78));
+	csa_emit(&a, csa_store(3, 0, 1, 4));
+	trec.n = 0;
+	T_ASSERT_EQ_INT(run(&f, &a), HW_QUEUE_STATUS_DONE);	/* untraced */
+	T_ASSERT_EQ_INT(trec.n, 0);
+
+	u_trace_attach(&trec_ops, NULL);
+	ht_as_lock(f.dev, AS, DATA_VA, 0x1000);		/* the code pages stay outside */
+	q_start(f.dev, 0, AS, a.va, csa_size(&a), 0);
+	/* The stall is on the executor's track while it lasts. */
+	deadline = ht_now_ns() + 5000000000ull;
+	while (trec_find("gpu-cs0", "stall", 'B') < 0) {
+		if (ht_now_ns() > deadline) {
+			u_trace_attach(NULL, NULL);
+			t_fail(__FILE__, __LINE__, "no stall began on gpu-cs0");
+		}
+		ht_sleep_us(100);
+	}
+	T_ASSERT_EQ_INT(qrd(f.dev, 0, HW_QUEUE_STATUS), HW_QUEUE_STATUS_RUNNING);
+	T_ASSERT_EQ_INT(trec_find("gpu-cs0", "stall", 'E'), -1);
+	ht_as_cmd(f.dev, AS, HW_AS_COMMAND_UNLOCK);
+	T_ASSERT_EQ_INT(q_wait(f.dev, 0, 2000), HW_QUEUE_STATUS_DONE);
+	q_start(f.dev, 1, AS, UNMAPPED_VA, 64, 0);
+	T_ASSERT_EQ_INT(q_wait(f.dev, 1, 2000), HW_QUEUE_STATUS_FAULT);
+	u_trace_attach(NULL, NULL);
+
+	sb = trec_find("gpu-cs0", "stream", 'B');
+	stb = trec_find("gpu-cs0", "stall", 'B');
+	ste = trec_find("gpu-cs0", "stall", 'E');
+	se = trec_find("gpu-cs0", "stream", 'E');
+	T_ASSERT_MSG(sb >= 0 && sb < stb && stb < ste && ste < se,
+		     "gpu-cs0: stream %d, stall %d..%d, stream end %d: not nested", sb, stb, ste, se);
+	T_ASSERT_EQ_U64(trec_arg(sb, "as"), AS);
+	T_ASSERT_EQ_U64(trec_arg(sb, "base"), a.va);
+	T_ASSERT_EQ_U64(trec_arg(sb, "size"), csa_size(&a));
+	T_ASSERT_EQ_U64(trec_arg(stb, "as"), AS);
+	T_ASSERT_EQ_U64(trec_arg(stb, "va"), DATA_VA);
+	T_ASSERT(trec_arg(ste, "ns") > 0);
+	T_ASSERT_EQ_INT(trec_arg(se, "status"), HW_QUEUE_STATUS_DONE);
+	T_ASSERT_EQ_INT(trec_arg(se, "instructions"), 5);
+	T_ASSERT_EQ_INT(trec_arg(se, "accesses"), 7);		/* 5 fetches, 2 stores */
+	T_ASSERT_EQ_INT(trec_arg(se, "stalls"), 1);
+	/* The AS's own track still shows the stall. */
+	T_ASSERT(trec_find("gpu-as1", "stall", 'B') >= 0);
+
+	/* Slot 1: the fetch faulted; the stream ended FAULT; nothing stalled there. */
+	f1 = trec_find("gpu-cs1", "fault", 'i');
+	e1 = trec_find("gpu-cs1", "stream", 'E');
+	T_ASSERT_MSG(f1 >= 0 && f1 < e1, "gpu-cs1: fault %d, stream end %d", f1, e1);
+	T_ASSERT_EQ_U64(trec_arg(f1, "as"), AS);
+	T_ASSERT_EQ_U64(trec_arg(f1, "va"), UNMAPPED_VA);
+	T_ASSERT_EQ_U64(trec_arg(f1, "exception"), HW_EXC_TRANSLATION_FAULT(2));
+	T_ASSERT_EQ_U64(trec_arg(f1, "access"), HW_ACCESS_READ);
+	T_ASSERT_EQ_INT(trec_arg(e1, "status"), HW_QUEUE_STATUS_FAULT);
+	T_ASSERT_EQ_INT(trec_find("gpu-cs1", "stall", 'B'), -1);
 	ht_expect_clean(f.dev);
 	csf_fini(&f);
 }

@@ -4,10 +4,12 @@
  * the CPU reads back, syncobj wait/signal chains (binary and timeline)
  * between VM_BIND and GROUP_SUBMIT, job fences in the VM resv, faults,
  * timeouts, destroy with jobs in flight, the errno tables of GROUP_CREATE
- * and GROUP_SUBMIT, and several groups submitting from several threads.
+ * and GROUP_SUBMIT, several groups submitting from several threads, and the
+ * trace of a job on its hardware queue slot's track.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../hw/cs_asm.h"
@@ -20,6 +22,7 @@
 #include "panthor/panthor_sched.h"
 #include "util/u_alloc.h"
 #include "util/u_err.h"
+#include "util/u_trace.h"
 
 #define VA_CODE 0x100000ull   /* stream BO */
 #define VA_DATA 0x200000ull   /* data BO */
@@ -318,6 +321,126 @@ T_TEST(destroy, "sched/destroy-with-jobs-in-flight")
 	drm_syncobj_put(o1);
 	drm_syncobj_put(o2);
 	st_fini(&s);
+}
+
+/* Trace events, strings copied (the tracer may run in no-allocation sections: no u_alloc). */
+static struct {
+	pthread_mutex_t lock;
+	unsigned int n;
+	struct {
+		char track[16];
+		char name[16];
+		char phase;
+		unsigned int nargs;
+		const char *arg_names[4];	/* string literals */
+		int64_t args[4];
+	} ev[128];
+} trec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void trec_event(void *cookie, const struct u_trace_event *ev)
+{
+	if (strcmp(ev->category, "gpu"))
+		return;
+	pthread_mutex_lock(&trec.lock);
+	if (trec.n < ARRAY_SIZE(trec.ev)) {
+		unsigned int k = trec.n++;
+
+		snprintf(trec.ev[k].track, sizeof(trec.ev[k].track), "%s", ev->track);
+		snprintf(trec.ev[k].name, sizeof(trec.ev[k].name), "%s", ev->name);
+		trec.ev[k].phase = ev->phase;
+		trec.ev[k].nargs = ev->nargs;
+		for (unsigned int i = 0; i < ev->nargs; i++) {
+			trec.ev[k].arg_names[i] = ev->arg_names[i];
+			trec.ev[k].args[i] = ev->args[i];
+		}
+	}
+	pthread_mutex_unlock(&trec.lock);
+}
+
+static const struct u_tracer_ops trec_ops = { .event = trec_event };
+
+/* Return: the index of the first event @name/@phase (on @track unless NULL) from @from, or -1. */
+static int trec_find(const char *track, const char *name, char phase, int from)
+{
+	for (unsigned int i = (unsigned int)from; i < trec.n; i++)
+		if ((!track || !strcmp(trec.ev[i].track, track)) && !strcmp(trec.ev[i].name, name) &&
+		    trec.ev[i].phase == phase)
+			return (int)i;
+	return -1;
+}
+
+static int64_t trec_arg(int i, const char *name)
+{
+	T_ASSERT_MSG(i >= 0, "event not recorded");
+	for (unsigned int k = 0; k < trec.ev[i].nargs; k++)
+		if (!strcmp(trec.ev[i].arg_names[k], name))
+			return trec.ev[i].args[k];
+	t_fail(__FILE__, __LINE__, "%s on %s has no argument %s", trec.ev[i].name,
+	       trec.ev[i].track, name);
+	return 0;
+}
+
+/*
+ * A job is a "job" span on the track of the hardware queue slot it ran on,
+ * with the ids only the driver knows, around the model's "stream" run; a
+ * job that faults shows the MMU fault on the same track and its error.
+ */
+T_TEST(trace, "sched/trace/job-span-on-its-slot-track")
+{
+	struct panthor_sync_op_args sig = { .flags = SYNCOBJ_T | SIGNAL };
+	int jb, sb, se, je, fb, fi, fe;
+	uint64_t bad[] = {
+		csa_move48(0, 0x7f0000000ull),	/* nothing mapped there */
+		csa_move32(2, 1),
+		csa_store(2, 0, 1, 0),
+	};
+	struct panthor_vm *vm;
+	uint32_t size;
+	struct st s;
+
+	st_init(&s, NULL);
+	vm = pt_vm(&s.t, s.vm);
+	sig.handle = syncobj(&s.t);
+	size = put_store_stream(&s, 0, 0x40, 0x1234);
+	bo_write(&s.t, s.code, 0x100, bad, sizeof(bad));
+	trec.n = 0;
+	u_trace_attach(&trec_ops, NULL);
+	T_ASSERT_OK(submit1(&s, 1, VA_CODE, size, &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), 1);
+	T_ASSERT_OK(submit1(&s, 0, VA_CODE + 0x100, sizeof(bad), &sig, 1));
+	T_ASSERT_EQ_INT(wait_syncobj(&s.t, sig.handle, 0), -EINVAL);
+	u_trace_attach(NULL, NULL);
+
+	jb = trec_find(NULL, "job", 'B', 0);
+	T_ASSERT_MSG(jb >= 0 && !strncmp(trec.ev[jb].track, "gpu-cs", 6),
+		     "no job span on a gpu-csN track");
+	T_ASSERT_EQ_U64(trec_arg(jb, "vm"), panthor_vm_id(vm));
+	T_ASSERT_EQ_U64(trec_arg(jb, "group"), s.group);
+	T_ASSERT_EQ_U64(trec_arg(jb, "queue"), 1);
+	T_ASSERT_EQ_U64(trec_arg(jb, "seqno"), 1);
+	sb = trec_find(trec.ev[jb].track, "stream", 'B', jb);
+	se = trec_find(trec.ev[jb].track, "stream", 'E', jb);
+	je = trec_find(trec.ev[jb].track, "job", 'E', jb);
+	T_ASSERT_MSG(jb < sb && sb < se && se < je, "job %d, stream %d..%d, job end %d", jb, sb,
+		     se, je);
+	T_ASSERT_EQ_U64(trec_arg(sb, "base"), VA_CODE);
+	T_ASSERT_EQ_U64(trec_arg(sb, "size"), size);
+	T_ASSERT_EQ_INT(trec_arg(se, "status"), HW_QUEUE_STATUS_DONE);
+	T_ASSERT_EQ_INT(trec_arg(se, "accesses"), 4);		/* 3 fetches, 1 store */
+	T_ASSERT_EQ_INT(trec_arg(je, "ret"), 0);
+
+	/* The second job: queue 0, its own seqno, the fault on its slot's track. */
+	fb = trec_find(NULL, "job", 'B', je + 1);
+	T_ASSERT_MSG(fb > je, "no second job span");
+	T_ASSERT_EQ_U64(trec_arg(fb, "queue"), 0);
+	T_ASSERT_EQ_U64(trec_arg(fb, "seqno"), 1);
+	fi = trec_find(trec.ev[fb].track, "fault", 'i', fb);
+	fe = trec_find(trec.ev[fb].track, "job", 'E', fb);
+	T_ASSERT_MSG(fb < fi && fi < fe, "job %d, fault %d, job end %d", fb, fi, fe);
+	T_ASSERT_EQ_U64(trec_arg(fi, "va"), 0x7f0000000ull);
+	T_ASSERT_EQ_INT(trec_arg(fe, "ret"), -EINVAL);
+	panthor_vm_put(vm);
+	pt_fini_ex(&s.t, true);
 }
 
 T_TEST(resv, "sched/job-fence-in-vm-resv-bookkeep")

@@ -476,3 +476,8 @@ void pantomime_get_stats(struct pantomime_device *dev, struct pantomime_stats *s
 	st->checker_violations = dev->violations;
 	pthread_mutex_unlock(&dev->lock);
 }
+
+/* The mock has no driver and no model: nothing emits trace events. */
+void pantomime_trace_set(pantomime_trace_fn fn, void *cookie)
+{
+}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The `pantomime` command's shared declarations: subcommands, the end
- * report (text, JSON, HTML), the trace writer and small helpers. Built only
- * on include/pantomime/pantomime.h and the uAPI headers.
+ * report (text, JSON, HTML) and small helpers. Built only on
+ * include/pantomime/pantomime.h, the uAPI headers and the trace writer
+ * (ctrace.h, shared with the shim).
  */
 #ifndef PANTOMIME_TOOLS_PM_H
 #define PANTOMIME_TOOLS_PM_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ctrace.h"
 #include "pantomime/pantomime.h"
 
 /* Exit statuses: 0 all checks held, 1 a check failed, 2 bad usage. */
@@ -119,18 +121,6 @@ void pm_report_print(const struct pm_report *r, FILE *f);
 void pm_report_json(const struct pm_report *r, FILE *f);
 /** pm_report_html() - write the self-contained HTML page to @path. Return: 0 or -errno. */
 int pm_report_html(const struct pm_report *r, const char *path);
-
-/** pm_trace_open() - start writing a Chrome trace to @path. Return: 0 or -errno. */
-int pm_trace_open(const char *path);
-/** pm_trace_close() - stop tracing and finish the file. Return: 0 or -errno. */
-int pm_trace_close(void);
-/** pm_trace_active() - Return: true while a trace file is open. */
-bool pm_trace_active(void);
-/** pm_trace_span() - a span [@t0_ns, @t1_ns] named @name on track @track (the tool's own events). */
-void pm_trace_span(const char *track, const char *name, uint64_t t0_ns, uint64_t t1_ns,
-		   const char *arg, int64_t val);
-/** pm_trace_counter() - counter @name = @val at @ts_ns. */
-void pm_trace_counter(const char *name, uint64_t ts_ns, double val);
 
 /** pm_now_ns() - Return: CLOCK_MONOTONIC in nanoseconds. */
 uint64_t pm_now_ns(void);

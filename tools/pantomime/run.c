@@ -9,11 +9,21 @@
  * PANTOMIME_VIEW_STATS format, one "name value" per line) and prints the
  * views PANTOMIME_DUMP names; this command reads the counters back and
  * prints the same end report as `pantomime stress`.
+ *
+ * --trace FILE: the trace is written by the program's own process, where
+ * the device lives: the shim starts the same Chrome trace writer as
+ * `stress --trace` (src/ctrace) when PANTOMIME_TRACE_FILE names a file, and
+ * finishes it at exit. This command only checks beforehand that FILE can
+ * be written (creating it empty), passes its absolute path (the program
+ * may change directory), and, if the program never opened the device, so
+ * that FILE is still empty, writes an empty trace there.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +49,7 @@ static void usage(FILE *f)
 		"  --dump VIEWS      at exit print gems, vms and/or pgtables (comma-separated)\n"
 		"  --json            end with the report as one JSON object on one line\n"
 		"  --report FILE     also write the report as a self-contained HTML page\n"
+		"  --trace FILE      write a Chrome/Perfetto trace (JSON) of the program's device\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"Exit status: COMMAND's when it failed, else 1 if the checker reported a\n"
@@ -86,12 +97,47 @@ static void read_stats(FILE *f, struct pantomime_stats *st)
 	}
 }
 
+/* --trace @val: create it empty, its absolute path into @out. Return: 0 or -errno. */
+static int trace_prepare(const char *val, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int fd;
+
+	fd = open(val, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	if (val[0] == '/') {
+		snprintf(out, len, "%s", val);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		if ((size_t)snprintf(out, len, "%s/%s", cwd, val) >= len)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* After the program: a trace file nobody wrote gets an empty trace. Return: 0 or -errno. */
+static int trace_finish(const char *path)
+{
+	struct stat sb;
+	int ret;
+
+	if (stat(path, &sb))
+		return -errno;
+	if (sb.st_size)
+		return 0;
+	ret = ctrace_open(path, NULL, NULL, 0);
+	return ret ? ret : ctrace_close();
+}
+
 int pm_cmd_run(int argc, char **argv)
 {
 	const char *memory = NULL, *swap = NULL, *checker = NULL, *fault = NULL, *tlb = NULL;
-	const char *dump = NULL, *html = NULL;
+	const char *dump = NULL, *html = NULL, *trace_arg = NULL;
 	bool json = false;
-	char shim[PATH_MAX], repfile[PATH_MAX];
+	char shim[PATH_MAX], repfile[PATH_MAX], trace[PATH_MAX] = "";
 	const char *tmpdir = getenv("TMPDIR");
 	struct pm_report r = { 0 };
 	int i, fd, status, ret;
@@ -106,6 +152,7 @@ int pm_cmd_run(int argc, char **argv)
 		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
 		static const char *const with_arg[] = {
 			"--memory", "--swap", "--checker", "--fault", "--tlb", "--dump", "--report",
+			"--trace",
 		};
 		bool takes = false;
 
@@ -152,12 +199,19 @@ int pm_cmd_run(int argc, char **argv)
 			if (pm_parse_dump(val, &mask))
 				return pm_usage_error("run", "--dump: '%s' is not a list of gems, vms, pgtables", val);
 			dump = val;
+		} else if (!strncmp(a, "--trace", nlen)) {
+			if (!*val)
+				return pm_usage_error("run", "--trace: empty file name");
+			trace_arg = val;
 		} else {
 			html = val;
 		}
 	}
 	if (i >= argc - 1)
 		return pm_usage_error("run", "no command given (pantomime run [OPTIONS] -- COMMAND)");
+	if (trace_arg && (ret = trace_prepare(trace_arg, trace, sizeof(trace))))
+		return pm_usage_error("run", "--trace: cannot write '%s': %s", trace_arg,
+				      strerror(-ret));
 	if (pm_find_shim(shim, sizeof(shim))) {
 		fprintf(stderr, "pantomime run: cannot find libpantomime-shim.so (build tree, next to "
 			"this program, or %s; set PANTOMIME_SHIM to its path)\n", PM_LIBDIR);
@@ -199,6 +253,8 @@ int pm_cmd_run(int argc, char **argv)
 			setenv("PANTOMIME_TLB", tlb, 1);
 		if (dump)
 			setenv("PANTOMIME_DUMP", dump, 1);
+		if (trace[0])
+			setenv("PANTOMIME_TRACE_FILE", trace, 1);
 		execvp(argv[i + 1], argv + i + 1);
 		fprintf(stderr, "pantomime run: cannot run '%s': %s\n", argv[i + 1], strerror(errno));
 		_exit(127);
@@ -222,6 +278,8 @@ int pm_cmd_run(int argc, char **argv)
 		fclose(f);
 	}
 	unlink(repfile);
+	if (trace[0] && (ret = trace_finish(trace)))
+		fprintf(stderr, "pantomime run: cannot write %s: %s\n", trace, strerror(-ret));
 	pm_report_print(&r, stdout);
 	if (html && (ret = pm_report_html(&r, html)))
 		fprintf(stderr, "pantomime run: cannot write %s: %s\n", html, strerror(-ret));

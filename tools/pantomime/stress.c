@@ -748,9 +748,9 @@ static void gpu_finish(struct client *c)
 		return;
 	j->pending = false;
 	err = wait_syncobj(c, c->job_sync);
-	if (pm_trace_active())
-		pm_trace_span(c->track, j->nchunks ? "copy sparse" : "copy bo", j->t0, pm_now_ns(),
-			      "bytes", (int64_t)j->len);
+	if (ctrace_active())
+		ctrace_span(c->track, j->nchunks ? "copy sparse" : "copy bo", j->t0, pm_now_ns(),
+			    "bytes", (int64_t)j->len);
 	if (err) {
 		client_error(c, "waiting for a GPU job", err);
 		return;
@@ -1606,7 +1606,7 @@ int pm_cmd_stress(int argc, char **argv)
 		fprintf(stderr, "pantomime stress: cannot create the device: %s\n", strerror(-err));
 		return PM_EXIT_FAIL;
 	}
-	if (trace && (err = pm_trace_open(trace))) {
+	if (trace && (err = ctrace_open(trace, NULL, NULL, 0))) {
 		fprintf(stderr, "pantomime stress: cannot write %s: %s\n", trace, strerror(-err));
 		pantomime_device_destroy(s.dev);
 		return PM_EXIT_FAIL;
@@ -1723,12 +1723,12 @@ int pm_cmd_stress(int argc, char **argv)
 		last_binds += nb;
 		last_gpu = st.gpu_accesses;
 		last_t = t;
-		if (pm_trace_active()) {
-			pm_trace_counter("resident MiB", now, (double)st.resident_bytes / 1048576.0);
-			pm_trace_counter("free MiB", now, (double)(s.cfg.memory_bytes -
-					 (st.resident_bytes < s.cfg.memory_bytes ? st.resident_bytes :
-					  s.cfg.memory_bytes)) / 1048576.0);
-			pm_trace_counter("swap used MiB", now, (double)st.swap_used_bytes / 1048576.0);
+		if (ctrace_active()) {
+			ctrace_counter("resident MiB", now, (double)st.resident_bytes / 1048576.0);
+			ctrace_counter("free MiB", now, (double)(s.cfg.memory_bytes -
+				       (st.resident_bytes < s.cfg.memory_bytes ? st.resident_bytes :
+					s.cfg.memory_bytes)) / 1048576.0);
+			ctrace_counter("swap used MiB", now, (double)st.swap_used_bytes / 1048576.0);
 		}
 		if (!quiet && (now >= next_progress || done)) {
 			fprintf(stderr, "%s[%3.0f/%" PRIu64 " s] binds %" PRIu64 " (%.0f/s)  gpu accesses %"
@@ -1814,7 +1814,7 @@ out_clients:
 	}
 	free(s.clients);
 out_dev:
-	if (trace && (err = pm_trace_close())) {
+	if (trace && (err = ctrace_close())) {
 		fprintf(stderr, "pantomime stress: writing %s failed: %s\n", trace, strerror(-err));
 		ret = PM_EXIT_FAIL;
 	}
