@@ -361,12 +361,26 @@ void hw__agents_fini(struct hw_device *dev)
  * Drain
  * ------------------------------------------------------------------- */
 
+/*
+ * What the access about to start may touch, for the drain; then @seq goes
+ * odd (a release store: the command side that sees it odd sees these).
+ */
+static inline void access_mark(struct hw_agent *ag, uint64_t s, unsigned int as, uint64_t va,
+			       uint64_t last)
+{
+	__atomic_store_n(&ag->cur_as, as, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->cur_va, va, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->cur_last, last, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->seq, s, __ATOMIC_RELEASE);
+}
+
 /* Only the owner writes @seq, so it may read it back with a plain relaxed load. */
-static inline uint64_t access_begin(const struct hw_device *dev, struct hw_agent *ag)
+static inline uint64_t access_begin(const struct hw_device *dev, struct hw_agent *ag,
+				    unsigned int as, uint64_t va, uint64_t last)
 {
 	uint64_t s = __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1;
 
-	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
+	access_mark(ag, s, as, va, last);
 	if (unlikely(__atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED) & HW_FAST_FENCE))
 		hw__full_fence();
 	else
@@ -380,7 +394,8 @@ static inline void access_end(struct hw_agent *ag)
 			 __ATOMIC_RELEASE);
 }
 
-void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as)
+void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as, uint64_t start,
+			       uint64_t last)
 {
 	struct hw_as *a = &dev->as[as];
 
@@ -392,12 +407,25 @@ void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as)
 	else if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
 		u_panic("hw: membarrier(PRIVATE_EXPEDITED) failed after registration");
 	for (unsigned int i = 0; i < HW_MAX_AGENTS; i++) {
-		uint64_t s = __atomic_load_n(&dev->agents[i].seq, __ATOMIC_ACQUIRE);
+		const struct hw_agent *ag = &dev->agents[i];
+		uint64_t s = __atomic_load_n(&ag->seq, __ATOMIC_ACQUIRE), va, end;
+		unsigned int on;
 
-		if (s & 1) {
-			a->drain_mask |= 1ull << i;
-			a->drain_seq[i] = s;
-		}
+		if (!(s & 1))
+			continue;
+		/*
+		 * What that access may touch. If @seq moved meanwhile the access
+		 * is over, and the next one started after the barrier above:
+		 * it sees the new state and needs no waiting for.
+		 */
+		on = __atomic_load_n(&ag->cur_as, __ATOMIC_ACQUIRE);
+		va = __atomic_load_n(&ag->cur_va, __ATOMIC_ACQUIRE);
+		end = __atomic_load_n(&ag->cur_last, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&ag->seq, __ATOMIC_RELAXED) != s || on != as ||
+		    va > last || end < start)
+			continue;
+		a->drain_mask |= 1ull << i;
+		a->drain_seq[i] = s;
 	}
 }
 
@@ -557,7 +585,8 @@ static void stall(struct hw_device *dev, struct hw_agent *ag, unsigned int as, u
 			break;
 		pthread_cond_wait(&a->cond, &dev->lock);
 	}
-	access_begin(dev, ag);
+	/* In flight again, over the same range as before (the whole access, not this page). */
+	access_begin(dev, ag, ag->cur_as, ag->cur_va, ag->cur_last);
 	dt = hw__now_ns() - t0;
 	count(&aa->stalls, 1);
 	count(&aa->stall_ns, dt);
@@ -917,7 +946,7 @@ int hw_access(struct hw_device *dev, unsigned int as, uint64_t va, enum hw_acces
 	ag = agent_get(dev);
 	if (!ag)
 		return -EBUSY;
-	access_begin(dev, ag);
+	access_begin(dev, ag, as, va, va + (len - 1));
 	ret = access_range(dev, ag, as, va, type, buf, len, fault);
 	access_end(ag);
 	return ret;
@@ -987,7 +1016,7 @@ int hw_read64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t *val
 	ag = tls.ent[0].agent;
 	aa = &ag->as[as];
 	s = __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1;
-	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
+	access_mark(ag, s, as, va, va + 7);
 	flags = __atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED);
 	if (unlikely(flags & HW_FAST_FENCE))
 		hw__full_fence();
@@ -1029,7 +1058,7 @@ int hw_write64(struct hw_device *dev, unsigned int as, uint64_t va, uint64_t val
 	ag = tls.ent[0].agent;
 	aa = &ag->as[as];
 	s = __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1;
-	__atomic_store_n(&ag->seq, s, __ATOMIC_RELAXED);
+	access_mark(ag, s, as, va, va + 7);
 	flags = __atomic_load_n(&dev->fast_flags, __ATOMIC_RELAXED);
 	if (unlikely(flags & HW_FAST_FENCE))
 		hw__full_fence();
@@ -1102,7 +1131,7 @@ int hw_atomic(struct hw_device *dev, unsigned int as, uint64_t va, enum hw_atomi
 	ag = agent_get(dev);
 	if (!ag)
 		return -EBUSY;
-	access_begin(dev, ag);
+	access_begin(dev, ag, as, va, va + (size - 1));
 	ret = translate(dev, ag, as, va, size, HW_ACCESS_ATOMIC, &pa, fault);
 	if (!ret) {
 		prev = atomic_op(mm_pa_to_virt(pa), size, op, operand, compare);

@@ -187,8 +187,12 @@ struct hw_agent_as {
 /**
  * struct hw_agent - a GPU unit: a host thread using the access port.
  * @seq: odd while an access is in flight; written only by the owner
- *       (relaxed store when it goes odd, release store when it goes even),
- *       read by the command side to drain in-flight accesses.
+ *       (release store when it goes odd, after @cur_*, and when it goes
+ *       even), read by the command side to drain in-flight accesses.
+ * @cur_as: the AS of the access in flight (or of the last one).
+ * @cur_va: its first VA.
+ * @cur_last: its last VA: a LOCK waits only for accesses in flight on its
+ *            AS that may touch its region, an UPDATE for those on its AS.
  * @index: slot number, also the FAULTSTATUS source id of its faults.
  * @in_use: the slot belongs to a thread (protected by hw_device.agents_lock).
  * @dummy: the always-empty entry @as[].tlb points to when the TLB is off.
@@ -198,6 +202,9 @@ struct hw_agent_as {
  */
 struct hw_agent {
 	uint64_t seq;
+	uint32_t cur_as;
+	uint64_t cur_va;
+	uint64_t cur_last;
 	unsigned int index;
 	bool in_use;
 	struct hw_tlb_entry dummy;
@@ -772,9 +779,15 @@ void hw__registry_del(struct hw_device *dev);
 /**
  * hw__drain_snapshot_locked() - after publishing a state change of @as
  * that new accesses will see, record the agents with an access in flight
- * (the command's AS_ACTIVE waits for them); dev->lock held.
+ * on @as that may touch [@start, @last] (the command's AS_ACTIVE waits for
+ * them); dev->lock held.
+ * @dev: the device.
+ * @as: the address space.
+ * @start: first VA the command is about (0 for all).
+ * @last: last VA (UINT64_MAX for all).
  */
-void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as);
+void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as, uint64_t start,
+			       uint64_t last);
 /** hw__drained_locked() - Return: true once every agent recorded for @as's pending command has moved on; dev->lock held. */
 bool hw__drained_locked(struct hw_device *dev, unsigned int as);
 

@@ -224,7 +224,7 @@ static void as_update(struct hw_device *dev, unsigned int as)
 				HW_ASF_ENABLED | HW_ASF_IDENTITY | HW_ASF_STOPPED | HW_ASF_DIRTY);
 	hw__checker_update_locked(dev, as);
 	pthread_cond_broadcast(&a->cond);
-	hw__drain_snapshot_locked(dev, as);
+	hw__drain_snapshot_locked(dev, as, 0, UINT64_MAX);
 }
 
 static void as_lock(struct hw_device *dev, unsigned int as)
@@ -244,7 +244,7 @@ static void as_lock(struct hw_device *dev, unsigned int as)
 	}
 	hw__lock_region_set_locked(a, start, last);
 	hw__as_set_flags_locked(dev, as, HW_ASF_LOCKED, 0);
-	hw__drain_snapshot_locked(dev, as);
+	hw__drain_snapshot_locked(dev, as, start, last);	/* only accesses that may touch the region */
 }
 
 static void as_unlock(struct hw_device *dev, unsigned int as, uint32_t cmd)
@@ -330,7 +330,7 @@ static bool as_command(struct hw_device *dev, unsigned int as, uint32_t cmd)
 		/* "Wait for outstanding memory accesses": AS_ACTIVE drains them. */
 		hw__flush_id_bump_locked(dev);
 		as_unlock(dev, as, cmd);
-		hw__drain_snapshot_locked(dev, as);
+		hw__drain_snapshot_locked(dev, as, 0, UINT64_MAX);
 		break;
 	}
 	a->cmd_pending = true;

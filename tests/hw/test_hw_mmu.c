@@ -385,7 +385,8 @@ T_TEST(lock_drains, "hw/mmu/lock/drains-in-flight-accesses")
 		uint64_t t0, dt;
 
 		ht_as_wait(t.dev, AS);
-		ht_as_write64(t.dev, AS, HW_AS_LOCKADDR_LO, ht_lockaddr(0x10000000, 0x1000));
+		/* Inside the streamer's 16 MiB reads: its access in flight must drain. */
+		ht_as_write64(t.dev, AS, HW_AS_LOCKADDR_LO, ht_lockaddr(0x40800000, 0x1000));
 		wr(t.dev, HW_MMU_AS(AS) + HW_AS_COMMAND, HW_AS_COMMAND_LOCK);
 		t0 = ht_now_ns();
 		ht_as_wait(t.dev, AS);
@@ -405,6 +406,100 @@ T_TEST(lock_drains, "hw/mmu/lock/drains-in-flight-accesses")
 	ht_expect_clean(t.dev);
 	free(s.buf);
 	ht_free(&t, blk, 9);
+	ht_pt_fini(&pt);
+	ht_fini(&t);
+}
+
+/*
+ * The drain is scoped: a LOCK waits only for accesses in flight on its AS
+ * that may touch its region; an UPDATE (and FLUSH_MEM) for every access in
+ * flight on its AS. A unit slot is made to look in flight (seq odd, its
+ * current access recorded) and never finishes by itself, so each case is
+ * decided without timing: AS_ACTIVE clears at once, or stays set until the
+ * test ends the access.
+ */
+static bool as_active(struct hw_device *dev, unsigned int as)
+{
+	return rd(dev, HW_MMU_AS(as) + HW_AS_STATUS) & HW_AS_STATUS_AS_ACTIVE;
+}
+
+static void fake_in_flight(struct hw_agent *ag, unsigned int as, uint64_t va, uint64_t last)
+{
+	__atomic_store_n(&ag->cur_as, as, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->cur_va, va, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->cur_last, last, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag->seq, __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) | 1, __ATOMIC_RELEASE);
+}
+
+static void fake_done(struct hw_agent *ag)
+{
+	__atomic_store_n(&ag->seq, __atomic_load_n(&ag->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+/* Still active 5 ms after the command: it waits for the fake access (the command itself takes 2 us). */
+static bool waits_for_fake(struct hw_device *dev, unsigned int as)
+{
+	uint64_t until = ht_now_ns() + 5000000ull;
+
+	while (ht_now_ns() < until)
+		if (!as_active(dev, as))
+			return false;
+	return true;
+}
+
+T_TEST(lock_drain_scoped, "hw/mmu/lock/drain-only-what-may-touch-the-region")
+{
+	struct ht t;
+	struct ht_pt pt;
+	struct hw_agent *fake;
+	phys_addr_t a;
+	uint64_t v;
+
+	ht_init(&t, NULL);
+	ht_pt_init(&pt, &t, 48);
+	a = ht_page(&t, MM_OWNER_BO, 0xa);
+	ht_pt_map4k(&pt, 0x100000, a, 0);
+	ht_as_enable(t.dev, AS, pt.root);
+	ht_as_enable(t.dev, AS + 1, pt.root);
+	T_ASSERT_OK(hw_read64(t.dev, AS, 0x100000, &v, NULL));	/* a unit exists: drains run */
+	fake = &t.dev->agents[HW_MAX_AGENTS - 1];
+	T_ASSERT(!fake->in_use);
+
+	/* In flight on AS at [0x200000, 0x203fff]. */
+	fake_in_flight(fake, AS, 0x200000, 0x203fff);
+	/* A LOCK elsewhere on the AS: no wait. */
+	ht_as_write64(t.dev, AS, HW_AS_LOCKADDR_LO, ht_lockaddr(0x400000, 0x1000));
+	wr(t.dev, HW_MMU_AS(AS) + HW_AS_COMMAND, HW_AS_COMMAND_LOCK);
+	T_ASSERT(!waits_for_fake(t.dev, AS));
+	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UNLOCK);
+	/* A LOCK of the same VAs on another AS: no wait. */
+	ht_as_write64(t.dev, AS + 1, HW_AS_LOCKADDR_LO, ht_lockaddr(0x200000, 0x1000));
+	wr(t.dev, HW_MMU_AS(AS + 1) + HW_AS_COMMAND, HW_AS_COMMAND_LOCK);
+	T_ASSERT(!waits_for_fake(t.dev, AS + 1));
+	ht_as_cmd(t.dev, AS + 1, HW_AS_COMMAND_UNLOCK);
+	/* A LOCK whose region meets the access's last page: waits until it ends. */
+	ht_as_write64(t.dev, AS, HW_AS_LOCKADDR_LO, ht_lockaddr(0x203000, 0x1000));
+	wr(t.dev, HW_MMU_AS(AS) + HW_AS_COMMAND, HW_AS_COMMAND_LOCK);
+	T_ASSERT(waits_for_fake(t.dev, AS));
+	fake_done(fake);
+	ht_as_wait(t.dev, AS);
+	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UNLOCK);
+	/* FLUSH_MEM waits for any access in flight on its AS, wherever it is. */
+	fake_in_flight(fake, AS, 0x7000000000, 0x7000000007);
+	ht_as_lock(t.dev, AS, 0x400000, 0x1000);	/* (FLUSH_MEM unlocks it) */
+	wr(t.dev, HW_MMU_AS(AS) + HW_AS_COMMAND, HW_AS_COMMAND_FLUSH_MEM);
+	T_ASSERT(waits_for_fake(t.dev, AS));
+	fake_done(fake);
+	ht_as_wait(t.dev, AS);
+	/* So does an UPDATE. */
+	fake_in_flight(fake, AS, 0x7000000000, 0x7000000007);
+	wr(t.dev, HW_MMU_AS(AS) + HW_AS_COMMAND, HW_AS_COMMAND_UPDATE);
+	T_ASSERT(waits_for_fake(t.dev, AS));
+	fake_done(fake);
+	ht_as_wait(t.dev, AS);
+
+	ht_expect_clean(t.dev);
+	ht_free(&t, a, 0);
 	ht_pt_fini(&pt);
 	ht_fini(&t);
 }
