@@ -169,7 +169,7 @@ void hw__irq_changed_locked(struct hw_device *dev, enum hw_irq_line line)
 
 void hw__irq_raise_locked(struct hw_device *dev, enum hw_irq_line line, uint32_t bits)
 {
-	dev->irq[line].rawstat |= bits;
+	__atomic_store_n(&dev->irq[line].rawstat, dev->irq[line].rawstat | bits, __ATOMIC_RELAXED);
 	hw__irq_changed_locked(dev, line);
 }
 
@@ -179,6 +179,16 @@ static const char *const irq_names[HW_IRQ_COUNT] = { "GPU", "MMU", "JOB" };
  * Timed events
  * ------------------------------------------------------------------- */
 
+/* Recompute next_event_at after @events changed; dev->lock held. */
+static void events_changed_locked(struct hw_device *dev)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned int i = 0; i < dev->nr_events; i++)
+		next = u_min(next, dev->events[i].at);
+	__atomic_store_n(&dev->next_event_at, next, __ATOMIC_RELAXED);
+}
+
 static void event_add_locked(struct hw_device *dev, int kind, uint64_t at)
 {
 	/* One pending event per kind: a second flush issued while one is in
@@ -186,6 +196,7 @@ static void event_add_locked(struct hw_device *dev, int kind, uint64_t at)
 	for (unsigned int i = 0; i < dev->nr_events; i++) {
 		if (dev->events[i].kind == kind) {
 			dev->events[i].at = u_max(dev->events[i].at, at);
+			events_changed_locked(dev);
 			hw__irq_changed_locked(dev, HW_IRQ_GPU);
 			return;
 		}
@@ -194,6 +205,7 @@ static void event_add_locked(struct hw_device *dev, int kind, uint64_t at)
 	dev->events[dev->nr_events].kind = kind;
 	dev->events[dev->nr_events].at = at;
 	dev->nr_events++;
+	events_changed_locked(dev);
 	hw__irq_changed_locked(dev, HW_IRQ_GPU);
 }
 
@@ -219,6 +231,7 @@ static void events_run_locked(struct hw_device *dev, uint64_t now)
 		}
 		*ev = dev->events[--dev->nr_events];
 	}
+	events_changed_locked(dev);
 }
 
 /*
@@ -302,16 +315,17 @@ static void gpu_reset(struct hw_device *dev, bool hard)
 
 	u_dbg(MOD, "GPU %s reset", hard ? "hard" : "soft");
 	dev->nr_events = 0;
+	events_changed_locked(dev);
 	/* The MMU first: it releases locked regions and disables every AS, so
 	 * the executors the queue reset waits for cannot stay stalled. The
 	 * queue reset drops the lock while it waits; the interrupt state is
 	 * cleared after it, so no result of an abandoned stream survives. */
 	hw__mmu_reset_locked(dev);
 	hw__queues_reset_locked(dev);
-	dev->irq[HW_IRQ_GPU].rawstat = 0;
-	dev->irq[HW_IRQ_JOB].rawstat = 0;
+	__atomic_store_n(&dev->irq[HW_IRQ_GPU].rawstat, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&dev->irq[HW_IRQ_JOB].rawstat, 0, __ATOMIC_RELAXED);
 	dev->irq[HW_IRQ_JOB].mask = 0;
-	dev->irq[HW_IRQ_MMU].rawstat = 0;
+	__atomic_store_n(&dev->irq[HW_IRQ_MMU].rawstat, 0, __ATOMIC_RELAXED);
 	dev->irq[HW_IRQ_MMU].mask = 0;
 	dev->gpu_faultstatus = 0;
 	dev->gpu_faultaddress = 0;
@@ -439,7 +453,8 @@ static bool gpu_ctrl_write(struct hw_device *dev, uint32_t off, uint32_t val)
 {
 	switch (off) {
 	case HW_GPU_INT_CLEAR:
-		dev->irq[HW_IRQ_GPU].rawstat &= ~val;
+		__atomic_store_n(&dev->irq[HW_IRQ_GPU].rawstat, dev->irq[HW_IRQ_GPU].rawstat & ~val,
+				 __ATOMIC_RELAXED);
 		hw__irq_changed_locked(dev, HW_IRQ_GPU);
 		return true;
 	case HW_GPU_INT_MASK:
@@ -514,7 +529,7 @@ static bool irq_block_write(struct hw_device *dev, enum hw_irq_line line, uint32
 
 	switch (reg) {
 	case 0x4:
-		irq->rawstat &= ~val;
+		__atomic_store_n(&irq->rawstat, irq->rawstat & ~val, __ATOMIC_RELAXED);
 		break;
 	case 0x8:
 		irq->mask = val;
@@ -557,6 +572,35 @@ static void unknown_register(struct hw_device *dev, uint32_t off, bool write, ui
 		   "(reads 0, writes ignored)", write ? "write" : "read", off);
 }
 
+/*
+ * The registers a driver polls, read without the device lock while their
+ * next change is not due: AS_STATUS during a command's own time (AS_ACTIVE
+ * reads 1 whatever else holds it), GPU_INT_RAWSTAT before the earliest
+ * timed event (nothing else to apply). A poll loop then neither queues on
+ * the lock nor delays the accesses and commands that need it.
+ */
+static bool mmio_read_unlocked(struct hw_device *dev, uint32_t off, uint32_t *val)
+{
+	unsigned int as;
+	uint32_t reg;
+
+	if (off == HW_GPU_INT_RAWSTAT) {
+		if (hw__now_ns() >= __atomic_load_n(&dev->next_event_at, __ATOMIC_RELAXED))
+			return false;
+		*val = __atomic_load_n(&dev->irq[HW_IRQ_GPU].rawstat, __ATOMIC_RELAXED);
+		return true;
+	}
+	if (as_window(dev, off, &as, &reg) && reg == HW_AS_STATUS) {
+		uint64_t until = __atomic_load_n(&dev->as[as].active_until, __ATOMIC_RELAXED);
+
+		if (!until || hw__now_ns() >= until)
+			return false;
+		*val = HW_AS_STATUS_AS_ACTIVE;
+		return true;
+	}
+	return false;
+}
+
 uint32_t hw_mmio_read32(struct hw_device *dev, uint32_t off)
 {
 	bool known = true;
@@ -564,6 +608,8 @@ uint32_t hw_mmio_read32(struct hw_device *dev, uint32_t off)
 	uint32_t reg;
 	uint32_t val = 0;
 
+	if (mmio_read_unlocked(dev, off, &val))
+		return val;
 	pthread_mutex_lock(&dev->lock);
 	if (dev->nr_events)
 		events_run_locked(dev, hw__now_ns());
@@ -787,6 +833,7 @@ struct hw_device *hw_device_create(const struct hw_config *cfg)
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	dev->uid = __atomic_add_fetch(&next_uid, 1, __ATOMIC_RELAXED);
+	dev->next_event_at = UINT64_MAX;	/* no timed event */
 	dev->direct_map = mm__direct_map;
 	dev->frames = mm__frames;
 	dev->fast_flags = HW_FAST_CHECK;

@@ -281,6 +281,9 @@ struct hw_change {
  *            (hw__lock_region_read()). The three are written under the lock.
  * @cmd_pending: a command was written and the driver has not yet read STATUS with AS_ACTIVE clear.
  * @cmd_done_at: model time at which the pending command's own duration is over.
+ * @active_until: @cmd_done_at while a command is pending, else 0: a poll of
+ *                AS_STATUS before it reads AS_ACTIVE without the device
+ *                lock (relaxed atomic, written under the lock).
  * @drain_mask: agents whose in-flight access the pending command waits for.
  * @drain_seq: their @seq when the command was written.
  * @knob_stuck: AS_ACTIVE reads 1 forever.
@@ -315,6 +318,7 @@ struct hw_as {
 	uint32_t lock_seq;
 	bool cmd_pending;
 	uint64_t cmd_done_at;
+	uint64_t active_until;
 	uint64_t drain_mask;
 	uint64_t drain_seq[HW_MAX_AGENTS];
 	bool knob_stuck;
@@ -333,7 +337,9 @@ struct hw_as {
 
 /**
  * struct hw_irq_state - one interrupt line: its register block and delivery thread.
- * @rawstat: RAWSTAT (protected by hw_device.lock, as every field here).
+ * @rawstat: RAWSTAT (protected by hw_device.lock, as every field here;
+ *           written with relaxed atomic stores, as hw_mmio_read32() may read
+ *           GPU_INT_RAWSTAT without the lock).
  * @mask: MASK.
  * @fn: the registered handler, or NULL.
  * @cookie: its argument.
@@ -571,6 +577,9 @@ struct hw_queue {
  * @knob_flush_never: cache flushes never complete.
  * @events: pending timed events, unordered.
  * @nr_events: entries in @events.
+ * @next_event_at: the earliest @events time, UINT64_MAX if none (relaxed
+ *                 atomic, written under the lock): until then a poll of
+ *                 GPU_INT_RAWSTAT reads it without the lock.
  * @irq: the interrupt lines.
  * @queues: the queue slots (cfg.queue_slots of them).
  * @sync_seq: bumped by every SYNC_ADD/SET and FLUSH_CACHE2 of any slot, so a
@@ -617,6 +626,7 @@ struct hw_device {
 	bool knob_flush_never;
 	struct hw_event events[HW_MAX_EVENTS];
 	unsigned int nr_events;
+	uint64_t next_event_at;
 	struct hw_irq_state irq[HW_IRQ_COUNT];
 	struct hw_queue queues[HW_MAX_QUEUE_SLOTS];
 	uint64_t sync_seq;

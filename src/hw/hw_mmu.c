@@ -176,6 +176,7 @@ static uint32_t as_status_read(struct hw_device *dev, unsigned int as)
 	if (a->drain_mask && !hw__drained_locked(dev, as))
 		return HW_AS_STATUS_AS_ACTIVE;
 	a->cmd_pending = false;
+	__atomic_store_n(&a->active_until, 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -335,6 +336,7 @@ static bool as_command(struct hw_device *dev, unsigned int as, uint32_t cmd)
 	}
 	a->cmd_pending = true;
 	a->cmd_done_at = hw__now_ns() + dev->cfg.as_cmd_ns;
+	__atomic_store_n(&a->active_until, a->cmd_done_at, __ATOMIC_RELAXED);
 	hw__checker_set_last_cmd(dev, as, text);
 	return true;
 }
@@ -445,6 +447,7 @@ void hw__mmu_reset_locked(struct hw_device *dev)
 		a->faultextra = 0;
 		hw__lock_region_set_locked(a, 0, 0);
 		a->cmd_pending = false;
+		__atomic_store_n(&a->active_until, 0, __ATOMIC_RELAXED);
 		a->drain_mask = 0;
 		/* A reset recovers the injected failures too: that is what a driver's
 		 * reset path is for. */

@@ -83,6 +83,7 @@ const char *const pm_op_names[PM_OP_KINDS] = {
 #define RB_SIZE		(4ull << 20)
 
 #define MAX_BOS		256
+#define MAX_PENDING	32	/* async bind ops a client queues before it waits for them */
 #define MAX_LAT		(1u << 20)
 #define JOB_TIMEOUT_NS	(10ull * 1000000000ull)
 
@@ -118,6 +119,9 @@ struct client {
 	uint32_t group;
 	uint32_t bind_sync, job_sync;
 	bool async_pending;
+	/* VA ranges of the async binds queued since the last wait (sync binds wait only on overlap) */
+	struct { uint64_t va, last; } pend[MAX_PENDING];
+	unsigned int nr_pend;
 	struct job job;
 
 	struct sbo bos[MAX_BOS];
@@ -524,16 +528,31 @@ static void wait_binds(struct client *c)
 		return;
 	err = wait_syncobj(c, c->bind_sync);
 	c->async_pending = false;
+	c->nr_pend = 0;
 	if (err)
 		client_error(c, "SYNCOBJ_WAIT on the bind syncobj", err);
 	if (c->vm && !vm_usable(c))
 		vm_recreate(c);
 }
 
+/* Does op @o touch a VA range of the async binds still queued? */
+static bool overlaps_pending(const struct client *c, const struct drm_panthor_vm_bind_op *o)
+{
+	uint64_t last = o->va + o->size - 1;
+
+	for (unsigned int i = 0; i < c->nr_pend; i++)
+		if (o->va <= c->pend[i].last && c->pend[i].va <= last)
+			return true;
+	return false;
+}
+
 /*
- * VM_BIND @n ops. Async: the last op signals the bind syncobj. Sync: the
- * queued async binds are waited for first (a sync bind is not ordered
- * behind them). Return: 0 or the error, with *@done the ops that took effect.
+ * VM_BIND @n ops. Async: the last op signals the bind syncobj; a client
+ * waits for its queue once MAX_PENDING ops are in it. Sync: a sync bind is
+ * not ordered behind the async queue, so the queued binds are waited for
+ * first when one of its ops touches their VA ranges (otherwise the two may
+ * run in either order with the same result). Return: 0 or the error, with
+ * *@done the ops that took effect.
  */
 static int do_bind(struct client *c, struct drm_panthor_vm_bind_op *ops, unsigned int n,
 		   bool async, unsigned int *done)
@@ -550,9 +569,10 @@ static int do_bind(struct client *c, struct drm_panthor_vm_bind_op *ops, unsigne
 	uint64_t t0;
 	int err;
 
-	if (!async)
-		wait_binds(c);
-	else
+	for (unsigned int i = 0; i < n && c->async_pending; i++)
+		if (async ? c->nr_pend + n > MAX_PENDING : overlaps_pending(c, &ops[i]))
+			wait_binds(c);
+	if (async)
 		ops[n - 1].syncs = (struct drm_panthor_obj_array){
 			.stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig };
 	t0 = pm_now_ns();
@@ -561,8 +581,14 @@ static int do_bind(struct client *c, struct drm_panthor_vm_bind_op *ops, unsigne
 	if (!err) {
 		c->binds += n;
 		*done = n;
-		if (async)
+		if (async) {
 			c->async_pending = true;
+			for (unsigned int i = 0; i < n; i++) {
+				c->pend[c->nr_pend].va = ops[i].va;
+				c->pend[c->nr_pend].last = ops[i].va + ops[i].size - 1;
+				c->nr_pend++;
+			}
+		}
 		return 0;
 	}
 	/*
@@ -832,6 +858,7 @@ static void vm_teardown(struct client *c)
 	if (c->async_pending) {
 		wait_syncobj(c, c->bind_sync);
 		c->async_pending = false;
+		c->nr_pend = 0;
 	}
 	if (c->group) {
 		struct drm_panthor_group_destroy gd = { .group_handle = c->group };
