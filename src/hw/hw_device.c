@@ -37,7 +37,9 @@
  *
  * Timed events (a cache flush completing flush_ns after GPU_CMD, a reset
  * completing) are kept in a small array and applied lazily: on every MMIO
- * read (so a polling driver sees them on time) and by the GPU line thread,
+ * read that takes the lock (so a polling driver sees them on time; a poll
+ * of GPU_INT_RAWSTAT before the earliest event, or of AS_STATUS during a
+ * command's own time, reads without the lock: nothing can have changed) and by the GPU line thread,
  * which sleeps until the earliest one is due (so the interrupt fires
  * without anyone polling). No extra thread is needed. The thread only
  * wakes for events someone could see without reading a register: their
