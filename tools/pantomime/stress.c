@@ -148,6 +148,7 @@ struct client {
 	/* the same at the end of the timed run (the final check comes after) */
 	uint64_t run_ops[PM_OP_KINDS];
 	uint64_t run_binds;
+	uint64_t fill_binds;	/* binds of the initial fill (unmaps before closes) */
 	uint64_t lat_seen;
 	uint64_t expected, unexpected, corrupted, verified_cpu, verified_gpu;
 	char first_error[160];
@@ -170,6 +171,8 @@ struct stress {
 	unsigned int verifying;
 	uint64_t max_ops;		/* --ops: steps per client instead of a time limit */
 	unsigned int finished;		/* clients done with their steps */
+	unsigned int filled;		/* clients done with their initial fill */
+	bool go;			/* the timed run has begun */
 };
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -228,8 +231,8 @@ static void record_latency(struct client *c, uint64_t ns, unsigned int nops)
 	struct stress *s = c->s;
 	uint64_t per = ns / (nops ? nops : 1), m;
 
-	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED))
-		return;		/* the final check: not part of the run's figures */
+	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED) || !__atomic_load_n(&s->go, __ATOMIC_RELAXED))
+		return;		/* the fill or the final check: not part of the run's figures */
 	c->lat_seen++;
 	if (c->nr_lat < MAX_LAT)
 		c->lat[c->nr_lat++] = per > UINT32_MAX ? UINT32_MAX : (uint32_t)per;
@@ -1447,14 +1450,20 @@ static void *client_main(void *arg)
 {
 	struct client *c = arg;
 
+	/* The fill is set-up: the timed run starts once every client is done with it. */
 	client_fill(c);
+	c->fill_binds = c->binds;
+	__atomic_add_fetch(&c->s->filled, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&c->s->go, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED))
+		usleep(200);
 	for (uint64_t n = 0; !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED); n++) {
 		if (c->s->max_ops && n == c->s->max_ops)
 			break;
 		client_step(c);
 	}
 	memcpy(c->run_ops, c->ops, sizeof(c->ops));
-	c->run_binds = c->binds;
+	c->run_binds = c->binds - c->fill_binds;
 	__atomic_add_fetch(&c->s->finished, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->s->verifying, 1, __ATOMIC_RELAXED);
 	client_verify(c);
@@ -1527,7 +1536,7 @@ int pm_cmd_stress(int argc, char **argv)
 	bool json = false, quiet = false, tty = isatty(2);
 	struct pm_sample *samples = NULL;
 	size_t nr_samples = 0, cap_samples = 0;
-	uint64_t t0, next_tick, next_progress, last_binds = 0, last_gpu = 0;
+	uint64_t t0, next_tick, next_progress, last_binds = 0, last_gpu = 0, gpu0 = 0;
 	double last_t = 0;
 	uint32_t *all_lat;
 	size_t nr_all = 0;
@@ -1704,7 +1713,6 @@ int pm_cmd_stress(int argc, char **argv)
 			" MiB, swap %" PRIu64 " MiB, seed %" PRIu64 "%s%s\n", s.nr_clients,
 			s.seconds, s.cfg.memory_bytes >> 20, s.cfg.swap_bytes >> 20, s.seed,
 			fault ? ", fault " : "", fault ? fault : "");
-	t0 = pm_now_ns();
 	for (unsigned int i = 0; i < s.nr_clients; i++) {
 		if (pthread_create(&s.clients[i].thread, NULL, client_main, &s.clients[i])) {
 			fprintf(stderr, "pantomime stress: cannot start a thread\n");
@@ -1714,6 +1722,22 @@ int pm_cmd_stress(int argc, char **argv)
 			goto out_clients;
 		}
 	}
+	/* Set-up: each client fills its working set (its BOs, written through the CPU). */
+	if (!quiet)
+		fprintf(stderr, "pantomime stress: filling the working sets...\n");
+	while (__atomic_load_n(&s.filled, __ATOMIC_ACQUIRE) < s.nr_clients)
+		usleep(1000);
+	{
+		struct pantomime_stats st0;
+
+		pantomime_get_stats(s.dev, &st0);
+		gpu0 = last_gpu = st0.gpu_accesses;
+	}
+	__atomic_store_n(&s.bind_count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s.bind_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s.bind_max_ns, 0, __ATOMIC_RELAXED);
+	t0 = pm_now_ns();
+	__atomic_store_n(&s.go, true, __ATOMIC_RELEASE);
 	/* Sample every 100 ms; progress every second; stop after --seconds. */
 	next_tick = t0;
 	next_progress = t0 + 1000000000ull;
@@ -1767,7 +1791,7 @@ int pm_cmd_stress(int argc, char **argv)
 			next_progress += 1000000000ull;
 		}
 		if (done) {
-			r.gpu_accesses = st.gpu_accesses;
+			r.gpu_accesses = st.gpu_accesses - gpu0;
 			break;
 		}
 		next_tick += 100000000ull;
@@ -1818,7 +1842,7 @@ int pm_cmd_stress(int argc, char **argv)
 	}
 	free(all_lat);
 	pantomime_get_stats(s.dev, &r.st);
-	r.check_gpu_accesses = r.st.gpu_accesses - r.gpu_accesses;
+	r.check_gpu_accesses = r.st.gpu_accesses - gpu0 - r.gpu_accesses;
 	r.unexpected_faults += r.st.mmu_faults;
 	r.gpu_note = s.gpu_note;
 	r.samples = samples;
