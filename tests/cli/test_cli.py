@@ -77,7 +77,7 @@ def t_help():
         check("Usage: pantomime" in out, "%s --help prints no usage" % sub)
     rc, out, _ = run(["stress", "--help"])
     for opt in ("--seconds", "--clients", "--memory", "--swap", "--seed", "--fault",
-                "--trace", "--report", "--dump", "--json"):
+                "--gpu-nice", "--trace", "--report", "--dump", "--json"):
         check(opt in out, "stress --help does not mention " + opt)
     rc, out, _ = run(["run", "--help"])
     for opt in ("--memory", "--swap", "--checker", "--fault", "--tlb", "--trace", "--report",
@@ -102,6 +102,8 @@ def t_bad_usage():
         (["stress", "--fault", "often"], "--fault: bad spec"),
         (["stress", "extra"], "unexpected argument"),
         (["stress", "--ops", "0"], "--ops"),
+        (["stress", "--gpu-nice", "20"], "--gpu-nice"),
+        (["stress", "--gpu-nice", "-1"], "--gpu-nice"),
         (["run"], "no command given"),
         (["run", "--memory", "1K", "--", "true"], "--memory"),
         (["run", "--frob", "--", "true"], "unknown option"),

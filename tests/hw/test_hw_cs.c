@@ -7,9 +7,11 @@
  * reset and destroy with streams running. Only MMIO, IRQ handlers, the
  * access port and page tables written by hand, as the other hw tests.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "t_harness.h"
@@ -326,6 +328,85 @@ T_TEST(moves_adds, "hw/cs/insn/move-add")
 	T_ASSERT_EQ_U64(data32(&f, 0x2c), 0xabcd);
 	ht_expect_clean(f.dev);
 	csf_fini(&f);
+}
+
+/*
+ * The executors run at hw_config.queue_nice (default 10), so that the
+ * model's GPU takes the CPU its driver and clients leave: every thread
+ * named pm-queue has that nice value once it has run a stream. A value
+ * outside 0..19 is refused.
+ */
+static unsigned int queue_threads_with_nice(int want, unsigned int *others)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	unsigned int n = 0;
+
+	*others = 0;
+	T_ASSERT_NOT_NULL(d);
+	while ((e = readdir(d))) {
+		char path[320], comm[32] = "", stat[512];
+		const char *p;
+		FILE *f;
+		long nice;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strcmp(comm, "pm-queue\n"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		T_ASSERT_NOT_NULL(f);
+		T_ASSERT_NOT_NULL(fgets(stat, sizeof(stat), f));
+		fclose(f);
+		/* Field 19 (nice) is the 17th after the ")" that closes the name. */
+		p = strrchr(stat, ')');
+		T_ASSERT_NOT_NULL(p);
+		for (int k = 0; k < 17 && p; k++)
+			p = strchr(p + 1, ' ');
+		T_ASSERT_NOT_NULL(p);
+		nice = strtol(p + 1, NULL, 10);
+		if (nice == want)
+			n++;
+		else
+			(*others)++;
+	}
+	closedir(d);
+	return n;
+}
+
+T_TEST(queue_nice, "hw/queue/executors-run-at-queue-nice")
+{
+	struct hw_config cfg;
+	struct hw_device *dev;
+	struct csf f;
+	struct csa a;
+	unsigned int others;
+
+	csf_init(&f);
+	csf_stream(&f, &a, 0);
+	csa_emit(&a, csa_move32(0, 1));
+	T_ASSERT_EQ_INT(run(&f, &a), HW_QUEUE_STATUS_DONE);
+	T_ASSERT(queue_threads_with_nice(HW_QUEUE_NICE_DEFAULT, &others) >= 1);
+	T_ASSERT_EQ_U64(others, 0);
+	ht_expect_clean(f.dev);
+	csf_fini(&f);
+
+	hw_config_default(&cfg);
+	T_ASSERT_EQ_INT(cfg.queue_nice, 10);
+	cfg.queue_nice = 20;
+	dev = hw_device_create(&cfg);
+	T_ASSERT(IS_ERR(dev) && PTR_ERR(dev) == -EINVAL);
+	cfg.queue_nice = -1;
+	dev = hw_device_create(&cfg);
+	T_ASSERT(IS_ERR(dev) && PTR_ERR(dev) == -EINVAL);
 }
 
 /* ---------------------------------------------------------------------

@@ -403,6 +403,21 @@ T_TEST(job_timeout_env, "uapi/sched/job-timeout-config")
 	T_ASSERT_EQ_INT(cfg.job_timeout_ms, 250);
 	unsetenv("PANTOMIME_JOB_TIMEOUT_MS");
 
+	/* The GPU executors' nice value: 0..19, default 10. */
+	T_ASSERT_EQ_INT(cfg.gpu_nice, 10);
+	setenv("PANTOMIME_GPU_NICE", "3", 1);
+	T_ASSERT_OK(pantomime_config_from_env(&cfg));
+	T_ASSERT_EQ_INT(cfg.gpu_nice, 3);
+	setenv("PANTOMIME_GPU_NICE", "20", 1);
+	T_ASSERT_ERRNO(pantomime_config_from_env(&cfg), EINVAL);
+	setenv("PANTOMIME_GPU_NICE", "-2", 1);
+	T_ASSERT_ERRNO(pantomime_config_from_env(&cfg), EINVAL);
+	T_ASSERT_EQ_INT(cfg.gpu_nice, 3);
+	unsetenv("PANTOMIME_GPU_NICE");
+	cfg.gpu_nice = 25;
+	T_ASSERT_ERRNO(pantomime_device_create(&cfg, &dev), EINVAL);
+	cfg.gpu_nice = 10;
+
 	/* A device built with a 100 ms timeout stops an endless stream after it. */
 	cfg.memory_bytes = 64ull << 20;
 	cfg.job_timeout_ms = 100;
