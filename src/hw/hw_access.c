@@ -368,9 +368,14 @@ void hw__agents_fini(struct hw_device *dev)
 static inline void access_mark(struct hw_agent *ag, uint64_t s, unsigned int as, uint64_t va,
 			       uint64_t last)
 {
-	__atomic_store_n(&ag->cur_as, as, __ATOMIC_RELAXED);
-	__atomic_store_n(&ag->cur_va, va, __ATOMIC_RELAXED);
-	__atomic_store_n(&ag->cur_last, last, __ATOMIC_RELAXED);
+	/*
+	 * Release stores (plain moves on x86): a command that reads these
+	 * with acquire also sees the previous access's seq going even, so it
+	 * never pairs the previous access's odd seq with this access's range.
+	 */
+	__atomic_store_n(&ag->cur_as, as, __ATOMIC_RELEASE);
+	__atomic_store_n(&ag->cur_va, va, __ATOMIC_RELEASE);
+	__atomic_store_n(&ag->cur_last, last, __ATOMIC_RELEASE);
 	__atomic_store_n(&ag->seq, s, __ATOMIC_RELEASE);
 }
 
@@ -421,7 +426,7 @@ void hw__drain_snapshot_locked(struct hw_device *dev, unsigned int as, uint64_t 
 		on = __atomic_load_n(&ag->cur_as, __ATOMIC_ACQUIRE);
 		va = __atomic_load_n(&ag->cur_va, __ATOMIC_ACQUIRE);
 		end = __atomic_load_n(&ag->cur_last, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&ag->seq, __ATOMIC_RELAXED) != s || on != as ||
+		if (__atomic_load_n(&ag->seq, __ATOMIC_ACQUIRE) != s || on != as ||
 		    va > last || end < start)
 			continue;
 		a->drain_mask |= 1ull << i;

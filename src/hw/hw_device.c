@@ -188,7 +188,8 @@ static void events_changed_locked(struct hw_device *dev)
 
 	for (unsigned int i = 0; i < dev->nr_events; i++)
 		next = u_min(next, dev->events[i].at);
-	__atomic_store_n(&dev->next_event_at, next, __ATOMIC_RELAXED);
+	/* Release: a reader that sees the event gone sees its RAWSTAT bit too. */
+	__atomic_store_n(&dev->next_event_at, next, __ATOMIC_RELEASE);
 }
 
 static void event_add_locked(struct hw_device *dev, int kind, uint64_t at)
@@ -587,7 +588,7 @@ static bool mmio_read_unlocked(struct hw_device *dev, uint32_t off, uint32_t *va
 	uint32_t reg;
 
 	if (off == HW_GPU_INT_RAWSTAT) {
-		if (hw__now_ns() >= __atomic_load_n(&dev->next_event_at, __ATOMIC_RELAXED))
+		if (hw__now_ns() >= __atomic_load_n(&dev->next_event_at, __ATOMIC_ACQUIRE))
 			return false;
 		*val = __atomic_load_n(&dev->irq[HW_IRQ_GPU].rawstat, __ATOMIC_RELAXED);
 		return true;

@@ -904,6 +904,7 @@ void mm_cpumap_destroy(struct mm_cpumap *map)
 		/* Inherited through fork(): its locks may be held by a thread left behind. */
 		munmap(map->addr, map->size);
 		u_free(map->mapped);
+		u_free(map->released);
 		u_free(map);
 		return;
 	}

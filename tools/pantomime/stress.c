@@ -149,6 +149,8 @@ struct client {
 	uint64_t run_ops[PM_OP_KINDS];
 	uint64_t run_binds;
 	uint64_t fill_binds;	/* binds of the initial fill (unmaps before closes) */
+	uint64_t fill_ops[PM_OP_KINDS];
+	bool checking;		/* in the final check: nothing is recorded as the run's */
 	uint64_t lat_seen;
 	uint64_t expected, unexpected, corrupted, verified_cpu, verified_gpu;
 	char first_error[160];
@@ -231,7 +233,8 @@ static void record_latency(struct client *c, uint64_t ns, unsigned int nops)
 	struct stress *s = c->s;
 	uint64_t per = ns / (nops ? nops : 1), m;
 
-	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED) || !__atomic_load_n(&s->go, __ATOMIC_RELAXED))
+	if (c->checking || __atomic_load_n(&s->stop, __ATOMIC_RELAXED) ||
+	    !__atomic_load_n(&s->go, __ATOMIC_RELAXED))
 		return;		/* the fill or the final check: not part of the run's figures */
 	c->lat_seen++;
 	if (c->nr_lat < MAX_LAT)
@@ -575,6 +578,11 @@ static int do_bind(struct client *c, struct drm_panthor_vm_bind_op *ops, unsigne
 	for (unsigned int i = 0; i < n && c->async_pending; i++)
 		if (async ? c->nr_pend + n > MAX_PENDING : overlaps_pending(c, &ops[i]))
 			wait_binds(c);
+	if (c->vm != b.vm_id) {
+		/* The wait found the VM unusable and made a new one: these ops were for the old. */
+		*done = 0;
+		return -ESTALE;
+	}
 	if (async)
 		ops[n - 1].syncs = (struct drm_panthor_obj_array){
 			.stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig };
@@ -637,6 +645,8 @@ static uint64_t slot_va(int slot)
 /* Handle a failed bind: expected ENOMEM, or unexpected; an unusable VM is replaced. */
 static void bind_failed(struct client *c, const char *what, int err)
 {
+	if (err == -ESTALE)
+		return;		/* do_bind(): the VM was re-created first, nothing was tried */
 	/* A VM made unusable by an earlier failure rejects binds with -EINVAL. */
 	if (c->vm && !vm_usable(c)) {
 		vm_recreate(c);
@@ -971,7 +981,8 @@ static int client_init(struct client *c)
 static void client_fill(struct client *c)
 {
 	while (c->live_bytes < c->cap_bytes / 10 * 9 && c->nr_live < MAX_BOS &&
-	       !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED))
+	       !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&c->s->go, __ATOMIC_ACQUIRE))
 		op_create(c);
 }
 
@@ -1453,6 +1464,7 @@ static void *client_main(void *arg)
 	/* The fill is set-up: the timed run starts once every client is done with it. */
 	client_fill(c);
 	c->fill_binds = c->binds;
+	memcpy(c->fill_ops, c->ops, sizeof(c->ops));
 	__atomic_add_fetch(&c->s->filled, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&c->s->go, __ATOMIC_ACQUIRE) &&
 	       !__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED))
@@ -1462,8 +1474,10 @@ static void *client_main(void *arg)
 			break;
 		client_step(c);
 	}
-	memcpy(c->run_ops, c->ops, sizeof(c->ops));
+	for (int k = 0; k < PM_OP_KINDS; k++)
+		c->run_ops[k] = c->ops[k] - c->fill_ops[k];
 	c->run_binds = c->binds - c->fill_binds;
+	c->checking = true;	/* (read by this thread only) */
 	__atomic_add_fetch(&c->s->finished, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->s->verifying, 1, __ATOMIC_RELAXED);
 	client_verify(c);
@@ -1722,10 +1736,17 @@ int pm_cmd_stress(int argc, char **argv)
 			goto out_clients;
 		}
 	}
-	/* Set-up: each client fills its working set (its BOs, written through the CPU). */
+	/*
+	 * Set-up: each client fills its working set (its BOs, written through
+	 * the CPU). It takes about a second; a slow build (sanitizers) may take
+	 * far longer, so the run starts after --seconds at most, the clients
+	 * ending their fill where it is.
+	 */
 	if (!quiet)
 		fprintf(stderr, "pantomime stress: filling the working sets...\n");
-	while (__atomic_load_n(&s.filled, __ATOMIC_ACQUIRE) < s.nr_clients)
+	t0 = pm_now_ns();
+	while (__atomic_load_n(&s.filled, __ATOMIC_ACQUIRE) < s.nr_clients &&
+	       pm_now_ns() - t0 < s.seconds * 1000000000ull)
 		usleep(1000);
 	{
 		struct pantomime_stats st0;
@@ -1820,7 +1841,7 @@ int pm_cmd_stress(int argc, char **argv)
 		for (int k = 0; k < PM_OP_KINDS; k++)
 			r.ops[k] += c->run_ops[k];
 		r.binds += c->run_binds;
-		r.check_binds += c->binds - c->run_binds;
+		r.check_binds += c->binds - c->fill_binds - c->run_binds;
 		r.expected_faults += c->expected;
 		r.unexpected_faults += c->unexpected;
 		r.corrupted_bytes += c->corrupted;
