@@ -847,6 +847,16 @@ T_TEST(fault_atomic, "hw/cs/fault/sync-add-read-only")
  * A data access inside the locked region stalls the executor
  * ------------------------------------------------------------------- */
 
+/* Two 32-bit stores to DATA_VA: 0x77 at +0, 0x78 at +4. */
+static void emit_two_stores(struct csa *a)
+{
+	csa_emit(a, csa_move48(0, DATA_VA));
+	csa_emit(a, csa_move32(2, 0x77));
+	csa_emit(a, csa_store(2, 0, 1, 0));
+	csa_emit(a, csa_move32(3, 0x78));
+	csa_emit(a, csa_store(3, 0, 1, 4));
+}
+
 T_TEST(lock_stall, "hw/cs/lock/store-stalls-until-unlock")
 {
 	struct csf f;
@@ -855,11 +865,7 @@ T_TEST(lock_stall, "hw/cs/lock/store-stalls-until-unlock")
 
 	csf_init(&f);
 	csf_stream(&f, &a, 0);
-	csa_emit(&a, csa_move48(0, DATA_VA));
-	csa_emit(&a, csa_move32(2, 0x77));
-	csa_emit(&a, csa_store(2, 0, 1, 0));
-	csa_emit(&a, csa_move32(3, 0x78));
-	csa_emit(&a, csa_store(3, 0, 1, 4));
+	emit_two_stores(&a);
 	ht_as_lock(f.dev, AS, DATA_VA, 0x1000);		/* the code pages stay outside */
 	q_start(f.dev, 0, AS, a.va, csa_size(&a), 0);
 	ht_sleep_us(30000);
@@ -958,11 +964,7 @@ T_TEST(trace_executor_tracks, "hw/cs/trace/executor-tracks-stall-fault")
 
 	csf_init(&f);
 	csf_stream(&f, &a, 0);
-	csa_emit(&a, csa_move48(0, DATA_VA));
-	csa_emit(&a, csa_move32(2, 0x77));
-	csa_emit(&a, csa_store(2, 0, 1, 0));
-	csa_emit(&a, csa_move32(3, 0x78));
-	csa_emit(&a, csa_store(3, 0, 1, 4));
+	emit_two_stores(&a);
 	trec.n = 0;
 	T_ASSERT_EQ_INT(run(&f, &a), HW_QUEUE_STATUS_DONE);	/* untraced */
 	T_ASSERT_EQ_INT(trec.n, 0);

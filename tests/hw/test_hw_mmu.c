@@ -156,6 +156,20 @@ static bool wait_done(struct reader *r, unsigned int ms)
 	return __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
 }
 
+/* A reader of @va (in the locked region) sleeps until UNLOCK, then reads @want. */
+static void inside_waits_for_unlock(struct hw_device *dev, uint64_t va, uint64_t want)
+{
+	struct reader in = { .dev = dev, .va = va };
+
+	T_ASSERT_OK(pthread_create(&in.th, NULL, reader_fn, &in));
+	T_ASSERT(!wait_done(&in, 30));
+	ht_as_cmd(dev, AS, HW_AS_COMMAND_UNLOCK);
+	T_ASSERT(wait_done(&in, 2000));
+	pthread_join(in.th, NULL);
+	T_ASSERT_OK(in.ret);
+	T_ASSERT_EQ_U64(in.val, want);
+}
+
 T_TEST(lock_blocks, "hw/mmu/lock/inside-waits-outside-proceeds")
 {
 	struct ht t;
@@ -240,7 +254,6 @@ T_TEST(lock_outside_lockfree, "hw/mmu/lock/outside-needs-no-device-lock")
 	struct ht t;
 	struct ht_pt pt;
 	struct outside_unit u = { 0 };
-	struct reader in = { 0 };
 	pthread_t th;
 	phys_addr_t a, b;
 	uint64_t deadline;
@@ -277,15 +290,7 @@ T_TEST(lock_outside_lockfree, "hw/mmu/lock/outside-needs-no-device-lock")
 	T_ASSERT_EQ_U64(u.blk[1], ht_word(0xb, 0x20));
 
 	/* Inside still waits for the UNLOCK. */
-	in.dev = t.dev;
-	in.va = 0x100008;
-	T_ASSERT_OK(pthread_create(&in.th, NULL, reader_fn, &in));
-	T_ASSERT(!wait_done(&in, 30));
-	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UNLOCK);
-	T_ASSERT(wait_done(&in, 2000));
-	pthread_join(in.th, NULL);
-	T_ASSERT_OK(in.ret);
-	T_ASSERT_EQ_U64(in.val, ht_word(0xa, 8));
+	inside_waits_for_unlock(t.dev, 0x100008, ht_word(0xa, 8));
 	ht_expect_clean(t.dev);
 	ht_free(&t, a, 0);
 	ht_free(&t, b, 0);
@@ -307,18 +312,12 @@ T_TEST(lock_disable_wakes, "hw/mmu/lock/disable-wakes-stalled")
 	ht_pt_map4k(&pt, 0x100000, a, 0);
 	ht_as_enable(t.dev, AS, pt.root);
 	ht_as_lock(t.dev, AS, 0x100000, 0x1000);
-	in.dev = t.dev;
-	in.va = 0x100000;
-	T_ASSERT_OK(pthread_create(&in.th, NULL, reader_fn, &in));
-	T_ASSERT(!wait_done(&in, 20));
-	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UNLOCK);
-	T_ASSERT(wait_done(&in, 2000));
-	pthread_join(in.th, NULL);
-	T_ASSERT_OK(in.ret);
+	inside_waits_for_unlock(t.dev, 0x100000, ht_word(0xa, 0));
 
 	/* Locked again, then disabled (after unlocking, as panthor does). */
 	ht_as_lock(t.dev, AS, 0x100000, 0x1000);
-	in.done = false;
+	in.dev = t.dev;
+	in.va = 0x100000;
 	T_ASSERT_OK(pthread_create(&in.th, NULL, reader_fn, &in));
 	T_ASSERT(!wait_done(&in, 20));
 	ht_as_cmd(t.dev, AS, HW_AS_COMMAND_UNLOCK);
