@@ -12,7 +12,8 @@
  *
  * The fast path of an access (a TLB hit on an AS with nothing special):
  *
- *   seq = odd (relaxed store)           -- "an access is in flight"
+ *   the access's AS and VA range, then seq = odd (release stores, plain
+ *   moves on x86)                        -- "an access is in flight"
  *   compiler barrier (or a full fence, see below)
  *   state = AS state word (relaxed load)
  *   state == (my generation << 8 | ENABLED)?   (or the same | LOCKED, and
@@ -36,7 +37,11 @@
  * state load comes after the barrier and sees the new state (and takes the
  * slow path, which stalls inside a locked region). Where membarrier is
  * unavailable (checked once at first use), both sides use seq_cst fences.
- * The drain is skipped when no unit was ever registered on the device.
+ * The drain is skipped when no unit was ever registered on the device. It
+ * is scoped by what each access in flight recorded: a LOCK waits only for
+ * the accesses on its AS that may touch its region (the others cannot meet
+ * the page tables it protects), an UPDATE or FLUSH_MEM for every access on
+ * its AS.
  *
  * The rejected alternative, a reader count incremented and decremented
  * with atomic RMWs per access (or a per-AS rwlock), costs two contended
@@ -645,10 +650,6 @@ static void judge_dirty_hit(struct hw_device *dev, struct hw_agent *ag, unsigned
 }
 
 /*
- * Translate [@va, @va + @len) (inside one page) for an access of @type.
- * The unit is in flight (seq odd). Return: 0 with *@pa, -EFAULT, -EIO.
- */
-/*
  * A region is locked and nothing else is special (@state was read by the
  * caller), and [@va, @last] lies outside it: the access translates as
  * usual, without the device lock. While a bind holds a region locked, the
@@ -683,6 +684,10 @@ static inline bool fast_state_ok(struct hw_device *dev, const struct hw_agent_as
 	       outside_locked_region(&dev->as[as], state, va, last);
 }
 
+/*
+ * Translate [@va, @va + @len) (inside one page) for an access of @type.
+ * The unit is in flight (seq odd). Return: 0 with *@pa, -EFAULT, -EIO.
+ */
 static int translate_slow(struct hw_device *dev, struct hw_agent *ag, unsigned int as,
 			  uint64_t va, size_t len, enum hw_access_type type, phys_addr_t *pa,
 			  struct hw_fault *fault)
