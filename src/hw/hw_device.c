@@ -216,6 +216,8 @@ static void events_run_locked(struct hw_device *dev, uint64_t now)
 {
 	unsigned int i = 0;
 
+	if (now < dev->next_event_at)
+		return;		/* nothing due (none pending: UINT64_MAX) */
 	while (i < dev->nr_events) {
 		struct hw_event *ev = &dev->events[i];
 
@@ -614,8 +616,7 @@ uint32_t hw_mmio_read32(struct hw_device *dev, uint32_t off)
 	if (mmio_read_unlocked(dev, off, &val))
 		return val;
 	pthread_mutex_lock(&dev->lock);
-	if (dev->nr_events)
-		events_run_locked(dev, hw__now_ns());
+	events_run_locked(dev, hw__now_ns());
 	if (off & 3)
 		known = false;
 	else if (off < 0x1000)
